@@ -1,0 +1,174 @@
+//! The command-line grammar (clap). Parsing only: the commands live in `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The arguments every project binary and the `weir` command accept.
+#[derive(Debug, Parser)]
+#[command(
+    name = "weir",
+    version,
+    about = "Run, inspect and list the pipelines of a weir project",
+    long_about = "Run, inspect and list the pipelines of a weir project.\n\n\
+        Commands run inside a project: the folder holding `conf/base` (or a child of it), or \
+        the folder given with --project-dir.",
+    propagate_version = true
+)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options that apply to every command.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// The project's root folder [default: the nearest folder with `conf/base`]
+    #[arg(long, global = true, env = "WEIR_PROJECT_DIR", value_name = "DIR")]
+    pub(crate) project_dir: Option<PathBuf>,
+
+    /// More log detail (-v: debug, -vv: trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub(crate) verbose: u8,
+
+    /// Only warnings and errors
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
+
+    /// How log events are written to stderr
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
+}
+
+/// The shape of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per event and line.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run a pipeline, or part of one
+    Run(RunArgs),
+    /// Inspect the data catalog
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Inspect the project's pipelines
+    #[command(subcommand)]
+    Pipeline(PipelineCommand),
+}
+
+/// Which configuration to read.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ConfigArgs {
+    /// The configuration environment layered over `base`
+    #[arg(short, long, env = "WEIR_ENV", default_value = "local", value_name = "ENV")]
+    pub(crate) env: String,
+
+    /// The configuration folder [default: <project>/conf]
+    #[arg(long, value_name = "PATH")]
+    pub(crate) conf_source: Option<PathBuf>,
+
+    /// Override parameters: "key=value,other.key=value" (values are read as YAML)
+    #[arg(long, value_name = "KEY=VALUE,...")]
+    pub(crate) params: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct RunArgs {
+    /// The pipeline to run
+    #[arg(short, long, default_value = "__default__", value_name = "NAME")]
+    pub(crate) pipeline: String,
+
+    #[command(flatten)]
+    pub(crate) config: ConfigArgs,
+
+    /// Run only these nodes (comma-separated or repeated)
+    #[arg(short = 'n', long, value_delimiter = ',', value_name = "NAMES")]
+    pub(crate) nodes: Vec<String>,
+
+    /// Run only nodes with any of these tags
+    #[arg(short, long, value_delimiter = ',', value_name = "TAGS")]
+    pub(crate) tags: Vec<String>,
+
+    /// Run these nodes and everything downstream of them
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub(crate) from_nodes: Vec<String>,
+
+    /// Run these nodes and everything upstream of them
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub(crate) to_nodes: Vec<String>,
+
+    /// Run the nodes that depend on these datasets, and everything downstream
+    #[arg(long, value_delimiter = ',', value_name = "DATASETS")]
+    pub(crate) from_inputs: Vec<String>,
+
+    /// Run the nodes needed to produce these datasets
+    #[arg(long, value_delimiter = ',', value_name = "DATASETS")]
+    pub(crate) to_outputs: Vec<String>,
+
+    /// Load these dataset versions: "dataset:version,..."
+    #[arg(long, value_delimiter = ',', value_name = "DATASET:VERSION")]
+    pub(crate) load_versions: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CatalogCommand {
+    /// List the datasets of each pipeline with type and location
+    List(CatalogListArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CatalogListArgs {
+    /// Only this pipeline [default: every pipeline]
+    #[arg(short, long, value_name = "NAME")]
+    pub(crate) pipeline: Option<String>,
+
+    #[command(flatten)]
+    pub(crate) config: ConfigArgs,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) format: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PipelineCommand {
+    /// List the project's pipelines
+    List(PipelineListArgs),
+    /// Show a pipeline's nodes in run order with their inputs and outputs
+    Describe(PipelineDescribeArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PipelineListArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PipelineDescribeArgs {
+    /// The pipeline to describe
+    #[arg(default_value = "__default__")]
+    pub(crate) name: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) format: OutputFormat,
+}
+
+/// How listings are printed on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// Aligned text for people.
+    Table,
+    /// JSON for programs.
+    Json,
+}

@@ -1,0 +1,71 @@
+//! `pipeline list` and `pipeline describe`: what the project's `main` registered.
+
+use std::process::ExitCode;
+
+use weir_core::project::ProjectDefinition;
+
+use crate::cli::{OutputFormat, PipelineDescribeArgs, PipelineListArgs};
+use crate::report::{self, EXIT_USAGE};
+
+pub(crate) fn list(project: &ProjectDefinition, args: &PipelineListArgs) -> ExitCode {
+    let pipelines = &project.pipelines;
+    let text = match args.format {
+        OutputFormat::Table => {
+            let width = pipelines.names().map(str::len).max().unwrap_or(0);
+            pipelines
+                .iter()
+                .map(|(name, pipeline)| format!("{name:width$}  {} nodes\n", pipeline.len()))
+                .collect::<String>()
+        }
+        OutputFormat::Json => {
+            let names: Vec<&str> = pipelines.names().collect();
+            format!("{}\n", serde_json::json!(names))
+        }
+    };
+    super::print_stdout(&text);
+    ExitCode::SUCCESS
+}
+
+pub(crate) fn describe(project: &ProjectDefinition, args: &PipelineDescribeArgs) -> ExitCode {
+    let pipeline = match project.pipelines.get(&args.name) {
+        Ok(pipeline) => pipeline,
+        Err(error) => return report::fail(&error, EXIT_USAGE),
+    };
+    if let Err(error) = pipeline.validate() {
+        return report::fail(&error, EXIT_USAGE);
+    }
+
+    let nodes = pipeline.sorted_nodes();
+    let text = match args.format {
+        OutputFormat::Table => nodes
+            .iter()
+            .map(|node| {
+                let tags: Vec<&str> = node.tag_set().iter().map(String::as_str).collect();
+                format!(
+                    "{}: [{}] -> [{}]{}\n",
+                    node.node_name(),
+                    node.inputs().join(", "),
+                    node.outputs().join(", "),
+                    if tags.is_empty() { String::new() } else { format!("  tags: {}", tags.join(", ")) }
+                )
+            })
+            .collect::<String>(),
+        OutputFormat::Json => {
+            let nodes: Vec<serde_json::Value> = nodes
+                .iter()
+                .map(|node| {
+                    serde_json::json!({
+                        "name": node.node_name(),
+                        "function": node.function_name(),
+                        "inputs": node.inputs(),
+                        "outputs": node.outputs(),
+                        "tags": node.tag_set(),
+                    })
+                })
+                .collect();
+            format!("{}\n", serde_json::to_string_pretty(&nodes).unwrap_or_default())
+        }
+    };
+    super::print_stdout(&text);
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,46 @@
+//! The weir command line, as a library: a project's `main` calls [`main`] with its pipelines and
+//! gets `run`, `catalog` and `pipeline` commands for free.
+//!
+//! ```no_run
+//! use weir_core::pipeline::PipelineRegistry;
+//!
+//! fn main() -> std::process::ExitCode {
+//!     weir_cli::main(PipelineRegistry::new().with_default_of_all())
+//! }
+//! ```
+//!
+//! This crate is the only part of weir that prints, installs a log subscriber or chooses exit
+//! codes: 0 for success, 1 when a node fails during a run, 2 for bad usage, configuration,
+//! catalog or pipeline definitions.
+
+mod cli;
+mod commands;
+mod logging;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use weir_core::project::ProjectDefinition;
+
+pub use report::{EXIT_NODE_FAILED, EXIT_USAGE};
+
+/// Parses the process's arguments and runs the command against `project`.
+pub fn main(project: impl Into<ProjectDefinition>) -> ExitCode {
+    run_with_args(project, std::env::args_os())
+}
+
+/// Like [`main`], with explicit arguments (the first one is the program name).
+pub fn run_with_args<I, T>(project: impl Into<ProjectDefinition>, args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => return report::clap_error(&error),
+    };
+    logging::install(&cli.global);
+    report::install_panic_hook();
+    commands::dispatch(project.into(), cli)
+}

@@ -1,0 +1,275 @@
+//! The data catalog: named datasets built from `catalog*.yml` entries, loaded and saved by name.
+//!
+//! - [`dataset`]: the [`Dataset`] trait and the spec/context datasets are built from.
+//! - [`registry`]: type names (weir's and Kedro's aliases) to constructors.
+//! - [`memory`], [`files`]: the built-in dataset types.
+//! - [`version`]: Kedro-compatible versioned paths.
+//! - [`storage`]: atomic writes and path helpers.
+//!
+//! The catalog takes configuration that is already parsed and interpolated (see `config`); it
+//! never reads `conf/` itself. It depends on `data` and `error` only.
+
+pub mod dataset;
+pub mod files;
+pub mod memory;
+pub mod registry;
+pub mod storage;
+pub mod version;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use indexmap::IndexMap;
+
+use crate::data::Payload;
+use crate::error::{Hinted, Secret, SourceLocation};
+
+pub use dataset::{Dataset, DatasetContext, DatasetSpec};
+pub use memory::MemoryDataset;
+pub use registry::DatasetRegistry;
+
+/// Everything that can go wrong building the catalog or moving data through it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogError {
+    /// The entry is not a mapping, lacks `type`, or has an option of the wrong shape.
+    #[error("invalid catalog entry `{dataset}`{}: {message}", at(.source_location))]
+    InvalidEntry {
+        /// The dataset's name.
+        dataset: String,
+        /// What is wrong.
+        message: String,
+        /// Where the entry is.
+        source_location: Option<SourceLocation>,
+        /// How to fix it.
+        hint: Option<String>,
+    },
+    /// No dataset type is registered under this name.
+    #[error("unknown dataset type `{type_name}` for `{dataset}`{}", at(.source_location))]
+    UnknownType {
+        /// The dataset's name.
+        dataset: String,
+        /// The type as written.
+        type_name: String,
+        /// Where the entry is.
+        source_location: Option<SourceLocation>,
+        /// Close matches among registered types.
+        suggestions: Vec<String>,
+    },
+    /// The entry names credentials that `credentials*.yml` does not define.
+    #[error("dataset `{dataset}` uses credentials `{credentials}`, which are not defined")]
+    MissingCredentials {
+        /// The dataset's name.
+        dataset: String,
+        /// The credentials key.
+        credentials: String,
+    },
+    /// A name that is neither in the catalog nor produced in memory.
+    #[error("dataset `{0}` is not in the catalog")]
+    NotFound(String),
+    /// Loading failed.
+    #[error("cannot load dataset `{dataset}` ({type_name}{}): {message}", location_suffix(.location))]
+    Load {
+        /// The dataset's name.
+        dataset: String,
+        /// Its type.
+        type_name: String,
+        /// Where it lives.
+        location: Option<String>,
+        /// What went wrong.
+        message: String,
+        /// How to fix it.
+        hint: Option<String>,
+    },
+    /// Saving failed; the previous content, if any, is untouched.
+    #[error("cannot save dataset `{dataset}` ({type_name}{}): {message}", location_suffix(.location))]
+    Save {
+        /// The dataset's name.
+        dataset: String,
+        /// Its type.
+        type_name: String,
+        /// Where it lives.
+        location: Option<String>,
+        /// What went wrong.
+        message: String,
+        /// How to fix it.
+        hint: Option<String>,
+    },
+    /// A memory dataset was read before anything was saved to it.
+    #[error("dataset `{0}` has no data: nothing saved it in this run")]
+    NoData(String),
+}
+
+fn at(location: &Option<SourceLocation>) -> String {
+    location.as_ref().map(|l| format!(" ({l})")).unwrap_or_default()
+}
+
+fn location_suffix(location: &Option<String>) -> String {
+    location.as_ref().map(|l| format!(" at `{l}`")).unwrap_or_default()
+}
+
+impl Hinted for CatalogError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            CatalogError::InvalidEntry { hint, .. }
+            | CatalogError::Load { hint, .. }
+            | CatalogError::Save { hint, .. } => hint.clone(),
+            CatalogError::UnknownType { suggestions, .. } if !suggestions.is_empty() => {
+                let quoted: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
+                Some(format!("did you mean {}?", quoted.join(" or ")))
+            }
+            CatalogError::UnknownType { .. } => {
+                Some("run `weir catalog types` to see every registered dataset type".to_owned())
+            }
+            CatalogError::MissingCredentials { credentials, .. } => Some(format!(
+                "add a `{credentials}:` entry to conf/local/credentials.yml (never commit it)"
+            )),
+            CatalogError::NoData(_) => Some(
+                "declare the dataset in the catalog to persist it, or run the node that produces it"
+                    .to_owned(),
+            ),
+            CatalogError::NotFound(_) => None,
+        }
+    }
+}
+
+/// The catalog of a run: declared datasets plus in-memory ones created on first use.
+#[derive(Debug, Default)]
+pub struct DataCatalog {
+    declared: IndexMap<String, Arc<dyn Dataset>>,
+    memory: RwLock<HashMap<String, Arc<MemoryDataset>>>,
+}
+
+impl DataCatalog {
+    /// An empty catalog: every dataset is in memory.
+    pub fn new() -> Self {
+        DataCatalog::default()
+    }
+
+    /// Builds every entry of a `catalog*.yml` section.
+    ///
+    /// Top-level keys starting with `_` are templates and must already be gone. `credentials`
+    /// is the merged `credentials*.yml` section.
+    pub fn from_config(
+        entries: &serde_json::Map<String, serde_json::Value>,
+        sources: &HashMap<String, SourceLocation>,
+        credentials: &serde_json::Map<String, serde_json::Value>,
+        registry: &DatasetRegistry,
+        context: &DatasetContext,
+    ) -> Result<Self, CatalogError> {
+        let mut catalog = DataCatalog::new();
+        for (name, entry) in entries {
+            let spec = spec_from_entry(name, entry, sources.get(name).cloned(), credentials)?;
+            let dataset = registry.build(&spec, context)?;
+            catalog.declared.insert(name.clone(), dataset);
+        }
+        Ok(catalog)
+    }
+
+    /// Adds or replaces a dataset.
+    pub fn add(&mut self, name: impl Into<String>, dataset: Arc<dyn Dataset>) {
+        self.declared.insert(name.into(), dataset);
+    }
+
+    /// Whether `name` is declared in configuration (as opposed to in memory by default).
+    pub fn is_declared(&self, name: &str) -> bool {
+        self.declared.contains_key(name)
+    }
+
+    /// The declared datasets, in the order they were declared.
+    pub fn declared(&self) -> impl Iterator<Item = (&str, &Arc<dyn Dataset>)> {
+        self.declared.iter().map(|(name, dataset)| (name.as_str(), dataset))
+    }
+
+    /// The dataset behind `name`: the declared one, or a memory dataset created on first use.
+    pub fn dataset(&self, name: &str) -> Arc<dyn Dataset> {
+        if let Some(dataset) = self.declared.get(name) {
+            return Arc::clone(dataset);
+        }
+        if let Some(memory) = self.memory_read().get(name) {
+            return Arc::clone(memory) as Arc<dyn Dataset>;
+        }
+        let mut memory = self.memory.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry =
+            memory.entry(name.to_owned()).or_insert_with(|| Arc::new(MemoryDataset::new(name)));
+        Arc::clone(entry) as Arc<dyn Dataset>
+    }
+
+    /// Loads `name`.
+    pub fn load(&self, name: &str) -> Result<Payload, CatalogError> {
+        self.dataset(name).load()
+    }
+
+    /// Saves `payload` to `name`.
+    pub fn save(&self, name: &str, payload: Payload) -> Result<(), CatalogError> {
+        self.dataset(name).save(payload)
+    }
+
+    /// Whether `name` has data to load.
+    pub fn exists(&self, name: &str) -> Result<bool, CatalogError> {
+        self.dataset(name).exists()
+    }
+
+    /// Frees whatever `name` holds in memory.
+    pub fn release(&self, name: &str) {
+        self.dataset(name).release();
+    }
+
+    fn memory_read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Arc<MemoryDataset>>> {
+        self.memory.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Turns one raw catalog entry into a spec, looking up its credentials.
+fn spec_from_entry(
+    name: &str,
+    entry: &serde_json::Value,
+    source: Option<SourceLocation>,
+    credentials: &serde_json::Map<String, serde_json::Value>,
+) -> Result<DatasetSpec, CatalogError> {
+    let invalid = |message: &str, hint: Option<String>| CatalogError::InvalidEntry {
+        dataset: name.to_owned(),
+        message: message.to_owned(),
+        source_location: source.clone(),
+        hint,
+    };
+
+    let Some(options) = entry.as_object() else {
+        return Err(invalid(
+            "an entry must be a mapping with at least a `type` key",
+            Some(format!("write it as `{name}:` followed by indented `type: ...` and `filepath: ...` lines")),
+        ));
+    };
+    let Some(type_value) = options.get("type") else {
+        return Err(invalid(
+            "the `type` key is missing",
+            Some("add e.g. `type: pandas.CSVDataset`".to_owned()),
+        ));
+    };
+    let Some(type_name) = type_value.as_str() else {
+        return Err(invalid("`type` must be a string", None));
+    };
+
+    let credentials = match options.get("credentials") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(key)) => match credentials.get(key) {
+            Some(serde_json::Value::Object(map)) => Some(Secret::new(map.clone())),
+            _ => {
+                return Err(CatalogError::MissingCredentials {
+                    dataset: name.to_owned(),
+                    credentials: key.clone(),
+                });
+            }
+        },
+        Some(serde_json::Value::Object(inline)) => Some(Secret::new(inline.clone())),
+        Some(_) => return Err(invalid("`credentials` must name an entry of credentials.yml", None)),
+    };
+
+    Ok(DatasetSpec {
+        name: name.to_owned(),
+        type_name: type_name.to_owned(),
+        options: options.clone(),
+        credentials,
+        source,
+    })
+}

@@ -1,0 +1,285 @@
+//! Dataset type names, weir's own and Kedro's aliases, mapped to constructors.
+//!
+//! [`DatasetRegistry::with_builtins`] knows every built-in type under three kinds of name: the
+//! canonical `weir.CSVDataset`, the short `csv`, and the Kedro spellings (`pandas.CSVDataset`,
+//! also with the `kedro_datasets.` prefix). Kedro's `pickle.PickleDataset` maps to weir's
+//! artefact format: no Python pickle is ever read or written.
+
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::files::{
+    self, ArtefactDataset, CsvDataset, JsonDataset, ParquetDataset, TextDataset, YamlDataset,
+};
+use super::{CatalogError, Dataset, DatasetContext, DatasetSpec, MemoryDataset};
+
+/// One built-in type: its canonical name, short name, Kedro aliases and constructor.
+struct Builtin {
+    canonical: &'static str,
+    short: &'static str,
+    /// Kedro names, registered as written and with the `kedro_datasets.` prefix.
+    kedro: &'static [&'static str],
+    /// Kedro names registered only as written.
+    kedro_plain: &'static [&'static str],
+    constructor: DatasetConstructor,
+}
+
+const BUILTINS: &[Builtin] = &[
+    Builtin {
+        canonical: CsvDataset::TYPE_NAME,
+        short: "csv",
+        kedro: &["pandas.CSVDataset", "polars.CSVDataset"],
+        kedro_plain: &[],
+        constructor: |spec, context| Ok(Arc::new(CsvDataset::from_spec(spec, context)?)),
+    },
+    Builtin {
+        canonical: ParquetDataset::TYPE_NAME,
+        short: "parquet",
+        kedro: &["pandas.ParquetDataset", "polars.ParquetDataset"],
+        kedro_plain: &[],
+        constructor: |spec, context| Ok(Arc::new(ParquetDataset::from_spec(spec, context)?)),
+    },
+    Builtin {
+        canonical: JsonDataset::TYPE_NAME,
+        short: "json",
+        kedro: &["json.JSONDataset"],
+        kedro_plain: &[],
+        constructor: |spec, context| Ok(Arc::new(JsonDataset::from_spec(spec, context)?)),
+    },
+    Builtin {
+        canonical: YamlDataset::TYPE_NAME,
+        short: "yaml",
+        kedro: &["yaml.YAMLDataset"],
+        kedro_plain: &[],
+        constructor: |spec, context| Ok(Arc::new(YamlDataset::from_spec(spec, context)?)),
+    },
+    Builtin {
+        canonical: TextDataset::TYPE_NAME,
+        short: "text",
+        kedro: &["text.TextDataset"],
+        kedro_plain: &[],
+        constructor: |spec, context| Ok(Arc::new(TextDataset::from_spec(spec, context)?)),
+    },
+    Builtin {
+        canonical: ArtefactDataset::TYPE_NAME,
+        short: "artefact",
+        kedro: &["pickle.PickleDataset"],
+        kedro_plain: &[],
+        constructor: |spec, context| Ok(Arc::new(ArtefactDataset::from_spec(spec, context)?)),
+    },
+    Builtin {
+        canonical: "weir.MemoryDataset",
+        short: "memory",
+        kedro: &[],
+        kedro_plain: &["MemoryDataset", "kedro.io.MemoryDataset"],
+        constructor: memory_from_spec,
+    },
+    Builtin {
+        canonical: "weir.EagerPolarsDataset",
+        short: "polars",
+        kedro: &["polars.EagerPolarsDataset"],
+        kedro_plain: &[],
+        constructor: files::eager_polars_from_spec,
+    },
+];
+
+/// Kedro's datasets live in the `kedro_datasets` package; entries may spell the full path.
+const KEDRO_PACKAGE: &str = "kedro_datasets.";
+
+/// Builds a dataset from its catalog entry.
+pub type DatasetConstructor =
+    fn(&DatasetSpec, &DatasetContext) -> Result<Arc<dyn Dataset>, CatalogError>;
+
+/// The dataset types a project knows, by every name they can be written with.
+#[derive(Debug, Clone, Default)]
+pub struct DatasetRegistry {
+    constructors: IndexMap<String, DatasetConstructor>,
+}
+
+impl DatasetRegistry {
+    /// A registry with no types at all.
+    pub fn empty() -> Self {
+        DatasetRegistry::default()
+    }
+
+    /// A registry with every built-in type under its canonical, short and Kedro names.
+    pub fn with_builtins() -> Self {
+        let mut registry = DatasetRegistry::empty();
+        for builtin in BUILTINS {
+            registry.register(builtin.canonical, builtin.constructor);
+            registry.register(builtin.short, builtin.constructor);
+            for alias in builtin.kedro {
+                registry.register(*alias, builtin.constructor);
+                registry.register(format!("{KEDRO_PACKAGE}{alias}"), builtin.constructor);
+            }
+            for alias in builtin.kedro_plain {
+                registry.register(*alias, builtin.constructor);
+            }
+        }
+        registry
+    }
+
+    /// Registers `constructor` under `name` (replacing an earlier registration).
+    pub fn register(&mut self, name: impl Into<String>, constructor: DatasetConstructor) -> &mut Self {
+        self.constructors.insert(name.into(), constructor);
+        self
+    }
+
+    /// Every registered type name.
+    pub fn type_names(&self) -> impl Iterator<Item = &str> {
+        self.constructors.keys().map(String::as_str)
+    }
+
+    /// Builds the dataset an entry describes.
+    pub fn build(
+        &self,
+        spec: &DatasetSpec,
+        context: &DatasetContext,
+    ) -> Result<Arc<dyn Dataset>, CatalogError> {
+        let Some(constructor) = self.constructors.get(&spec.type_name) else {
+            return Err(CatalogError::UnknownType {
+                dataset: spec.name.clone(),
+                type_name: spec.type_name.clone(),
+                source_location: spec.source.clone(),
+                suggestions: crate::error::close_matches(&spec.type_name, self.type_names())
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+            });
+        };
+        constructor(spec, context)
+    }
+}
+
+/// Builds a memory dataset. Kedro's `data` key gives it a starting value; `copy_mode` is accepted
+/// and ignored because weir shares values instead of copying them.
+fn memory_from_spec(
+    spec: &DatasetSpec,
+    _context: &DatasetContext,
+) -> Result<Arc<dyn Dataset>, CatalogError> {
+    const KEYS: &[&str] = &["type", "metadata", "copy_mode", "data"];
+    if let Some(unknown) = spec.options.keys().find(|key| !KEYS.contains(&key.as_str())) {
+        let listed: Vec<String> = KEYS.iter().map(|key| format!("`{key}`")).collect();
+        return Err(CatalogError::InvalidEntry {
+            dataset: spec.name.clone(),
+            message: format!(
+                "`weir.MemoryDataset` does not support the key `{unknown}`; supported: {}",
+                listed.join(", ")
+            ),
+            source_location: spec.source.clone(),
+            hint: crate::error::did_you_mean(unknown, KEYS.iter().copied()),
+        });
+    }
+
+    let dataset = match spec.options.get("data") {
+        None | Some(Value::Null) => MemoryDataset::new(&spec.name),
+        Some(data) => {
+            MemoryDataset::with_payload(&spec.name, crate::data::Payload::Structured(data.clone()))
+        }
+    };
+    Ok(Arc::new(dataset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Payload;
+    use serde_json::json;
+
+    fn spec(type_name: &str, options: Value) -> DatasetSpec {
+        let mut options = options.as_object().unwrap().clone();
+        options.insert("type".to_owned(), Value::String(type_name.to_owned()));
+        DatasetSpec {
+            name: "example".to_owned(),
+            type_name: type_name.to_owned(),
+            options,
+            credentials: None,
+            source: None,
+        }
+    }
+
+    fn context(root: &std::path::Path) -> DatasetContext {
+        DatasetContext {
+            project_root: root.to_path_buf(),
+            save_version: "2024-01-05T10.11.12.345Z".to_owned(),
+            load_versions: std::collections::HashMap::new(),
+        }
+    }
+
+    #[test]
+    fn every_kedro_alias_builds_the_matching_type() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = DatasetRegistry::with_builtins();
+        let cases = [
+            ("pandas.CSVDataset", "weir.CSVDataset"),
+            ("kedro_datasets.pandas.CSVDataset", "weir.CSVDataset"),
+            ("polars.CSVDataset", "weir.CSVDataset"),
+            ("kedro_datasets.polars.CSVDataset", "weir.CSVDataset"),
+            ("pandas.ParquetDataset", "weir.ParquetDataset"),
+            ("kedro_datasets.polars.ParquetDataset", "weir.ParquetDataset"),
+            ("json.JSONDataset", "weir.JSONDataset"),
+            ("kedro_datasets.json.JSONDataset", "weir.JSONDataset"),
+            ("yaml.YAMLDataset", "weir.YAMLDataset"),
+            ("kedro_datasets.yaml.YAMLDataset", "weir.YAMLDataset"),
+            ("text.TextDataset", "weir.TextDataset"),
+            ("kedro_datasets.text.TextDataset", "weir.TextDataset"),
+            ("pickle.PickleDataset", "weir.ArtefactDataset"),
+            ("kedro_datasets.pickle.PickleDataset", "weir.ArtefactDataset"),
+            ("csv", "weir.CSVDataset"),
+            ("artefact", "weir.ArtefactDataset"),
+            ("weir.YAMLDataset", "weir.YAMLDataset"),
+        ];
+        for (alias, canonical) in cases {
+            let built = registry
+                .build(&spec(alias, json!({"filepath": "data/x"})), &context(dir.path()))
+                .unwrap_or_else(|error| panic!("{alias}: {error}"));
+            assert_eq!(built.type_name(), canonical, "{alias}");
+            assert_eq!(built.location().as_deref(), Some("data/x"), "{alias}");
+        }
+    }
+
+    #[test]
+    fn memory_aliases_build_memory_datasets() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = DatasetRegistry::with_builtins();
+        for alias in ["MemoryDataset", "kedro.io.MemoryDataset", "weir.MemoryDataset", "memory"] {
+            let built = registry.build(&spec(alias, json!({})), &context(dir.path())).unwrap();
+            assert!(!built.is_persistent(), "{alias}");
+        }
+        let seeded = registry
+            .build(&spec("MemoryDataset", json!({"data": [1, 2]})), &context(dir.path()))
+            .unwrap();
+        let Payload::Structured(value) = seeded.load().unwrap() else { panic!("structured") };
+        assert_eq!(value, json!([1, 2]));
+    }
+
+    #[test]
+    fn eager_polars_picks_the_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = DatasetRegistry::with_builtins();
+        let ctx = context(dir.path());
+        let parquet = spec("polars.EagerPolarsDataset", json!({"filepath": "x.pq", "file_format": "parquet"}));
+        assert_eq!(registry.build(&parquet, &ctx).unwrap().type_name(), "weir.ParquetDataset");
+        let excel = spec("polars.EagerPolarsDataset", json!({"filepath": "x.xlsx", "file_format": "excel"}));
+        let error = registry.build(&excel, &ctx).unwrap_err();
+        assert!(error.to_string().contains("`excel` is not supported"), "{error}");
+    }
+
+    #[test]
+    fn a_misspelt_type_suggests_the_kedro_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = DatasetRegistry::with_builtins();
+        let error = registry
+            .build(&spec("pandas.CSVDatset", json!({"filepath": "x.csv"})), &context(dir.path()))
+            .unwrap_err();
+        let CatalogError::UnknownType { suggestions, .. } = error else { panic!("{error:?}") };
+        assert_eq!(suggestions.first().map(String::as_str), Some("pandas.CSVDataset"));
+    }
+
+    #[test]
+    fn the_default_registry_is_empty() {
+        assert_eq!(DatasetRegistry::default().type_names().count(), 0);
+    }
+}

@@ -1,0 +1,562 @@
+//! The pipeline as a graph: validation, run order and slicing.
+//!
+//! The run order follows Kedro's: nodes are grouped into levels (a node's level comes after
+//! every node it reads from), and within a level nodes are sorted by name. The order therefore
+//! depends only on the nodes, never on the order they were added.
+//!
+//! Slicing follows Kedro's `Pipeline.filter`: every filter given is applied to the whole
+//! pipeline and the results are intersected.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use super::{Node, PARAMS_PREFIX, Pipeline, PipelineError};
+use crate::error::close_matches;
+
+/// Which part of a pipeline to run; empty lists mean "no constraint".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PipelineFilter {
+    /// Keep nodes with any of these tags.
+    pub tags: Vec<String>,
+    /// Keep exactly these nodes.
+    pub node_names: Vec<String>,
+    /// Keep these nodes and everything downstream of them.
+    pub from_nodes: Vec<String>,
+    /// Keep these nodes and everything upstream of them.
+    pub to_nodes: Vec<String>,
+    /// Keep the nodes that (transitively) depend on these datasets.
+    pub from_inputs: Vec<String>,
+    /// Keep the nodes needed to produce these datasets.
+    pub to_outputs: Vec<String>,
+}
+
+impl PipelineFilter {
+    /// Whether no filter is set.
+    pub fn is_empty(&self) -> bool {
+        *self == PipelineFilter::default()
+    }
+}
+
+impl Pipeline {
+    /// Checks what can be checked without configuration: unique names, one writer per dataset,
+    /// no cycles, and inputs/outputs that match the function's arguments and results.
+    pub fn validate(&self) -> Result<(), PipelineError> {
+        self.check_names()?;
+        self.check_arity()?;
+        self.check_outputs()?;
+        self.find_cycle().map_or(Ok(()), Err)
+    }
+
+    fn check_names(&self) -> Result<(), PipelineError> {
+        let mut seen = HashSet::new();
+        let mut duplicates = BTreeSet::new();
+        for node in &self.nodes {
+            if node.node_name().is_empty() || node.node_name().contains("{{closure}}") {
+                return Err(PipelineError::Unnamed(node.node_name().to_owned()));
+            }
+            if !seen.insert(node.node_name()) {
+                duplicates.insert(node.node_name().to_owned());
+            }
+        }
+        if duplicates.is_empty() {
+            return Ok(());
+        }
+        Err(PipelineError::DuplicateNodeNames(duplicates.into_iter().collect()))
+    }
+
+    fn check_arity(&self) -> Result<(), PipelineError> {
+        for node in &self.nodes {
+            let checks = [
+                ("inputs", node.inputs().len(), node.argument_types().len()),
+                ("outputs", node.outputs().len(), node.output_types().len()),
+            ];
+            for (what, declared, actual) in checks {
+                if declared != actual {
+                    return Err(PipelineError::Arity {
+                        node: node.node_name().to_owned(),
+                        function: node.function_name().to_owned(),
+                        what,
+                        declared,
+                        actual,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_outputs(&self) -> Result<(), PipelineError> {
+        let mut writers: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for node in &self.nodes {
+            for output in node.outputs() {
+                if output.starts_with(PARAMS_PREFIX) || output == super::ALL_PARAMETERS {
+                    return Err(PipelineError::WritesParameter {
+                        node: node.node_name().to_owned(),
+                        dataset: output.clone(),
+                    });
+                }
+                if node.inputs().contains(output) {
+                    return Err(PipelineError::SelfLoop {
+                        node: node.node_name().to_owned(),
+                        dataset: output.clone(),
+                    });
+                }
+                writers.entry(output).or_default().push(node.node_name().to_owned());
+            }
+        }
+        match writers.into_iter().find(|(_, nodes)| nodes.len() > 1) {
+            Some((dataset, nodes)) => {
+                Err(PipelineError::DuplicateOutput { dataset: dataset.to_owned(), nodes })
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// For each node index, the indices of the nodes it reads from.
+    fn upstream_indices(&self) -> Vec<BTreeSet<usize>> {
+        let producer: HashMap<&str, usize> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .flat_map(|(index, node)| node.outputs().iter().map(move |o| (o.as_str(), index)))
+            .collect();
+        self.nodes
+            .iter()
+            .map(|node| {
+                node.inputs().iter().filter_map(|input| producer.get(input.as_str()).copied()).collect()
+            })
+            .collect()
+    }
+
+    /// A cycle, if there is one, as the error that describes it.
+    fn find_cycle(&self) -> Option<PipelineError> {
+        let upstream = self.upstream_indices();
+        // 0 = unvisited, 1 = on the current path, 2 = done.
+        let mut state = vec![0u8; self.nodes.len()];
+        let mut path = Vec::new();
+        for start in 0..self.nodes.len() {
+            if let Some(cycle) = self.visit(start, &upstream, &mut state, &mut path) {
+                return Some(cycle);
+            }
+        }
+        None
+    }
+
+    fn visit(
+        &self,
+        index: usize,
+        upstream: &[BTreeSet<usize>],
+        state: &mut [u8],
+        path: &mut Vec<usize>,
+    ) -> Option<PipelineError> {
+        if state[index] == 2 {
+            return None;
+        }
+        if state[index] == 1 {
+            let start = path.iter().position(|&i| i == index).unwrap_or(0);
+            return Some(self.cycle_error(&path[start..]));
+        }
+        state[index] = 1;
+        path.push(index);
+        for &parent in &upstream[index] {
+            if let Some(cycle) = self.visit(parent, upstream, state, path) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        state[index] = 2;
+        None
+    }
+
+    /// `reversed` lists nodes where each one reads from the next; the error lists them in data
+    /// flow order with the dataset linking each to the next.
+    fn cycle_error(&self, reversed: &[usize]) -> PipelineError {
+        let order: Vec<&Node> = reversed.iter().rev().map(|&i| &self.nodes[i]).collect();
+        let mut datasets = Vec::new();
+        for (position, writer) in order.iter().enumerate() {
+            let reader = order[(position + 1) % order.len()];
+            let link = writer.outputs().iter().find(|output| reader.inputs().contains(output));
+            datasets.push(link.cloned().unwrap_or_default());
+        }
+        PipelineError::Cycle {
+            nodes: order.iter().map(|node| node.node_name().to_owned()).collect(),
+            datasets,
+        }
+    }
+
+    /// The nodes grouped in dependency levels, each level sorted by name.
+    ///
+    /// Assumes [`Pipeline::validate`] passed; nodes on a cycle are left out.
+    pub fn levels(&self) -> Vec<Vec<&Node>> {
+        let upstream = self.upstream_indices();
+        let mut remaining: Vec<usize> = upstream.iter().map(BTreeSet::len).collect();
+        let mut downstream: Vec<Vec<usize>> = vec![Vec::new(); self.nodes.len()];
+        for (child, parents) in upstream.iter().enumerate() {
+            for &parent in parents {
+                downstream[parent].push(child);
+            }
+        }
+
+        let mut current: Vec<usize> = (0..self.nodes.len()).filter(|&i| remaining[i] == 0).collect();
+        let mut levels = Vec::new();
+        while !current.is_empty() {
+            current.sort_by(|&a, &b| self.nodes[a].node_name().cmp(self.nodes[b].node_name()));
+            let mut next = Vec::new();
+            for &index in &current {
+                for &child in &downstream[index] {
+                    remaining[child] -= 1;
+                    if remaining[child] == 0 {
+                        next.push(child);
+                    }
+                }
+            }
+            levels.push(current.iter().map(|&i| &self.nodes[i]).collect());
+            current = next;
+        }
+        levels
+    }
+
+    /// The run order: [`Pipeline::levels`] flattened.
+    pub fn sorted_nodes(&self) -> Vec<&Node> {
+        self.levels().into_iter().flatten().collect()
+    }
+
+    /// A pipeline of the nodes for which `keep` is true.
+    fn retain(&self, keep: impl Fn(&Node) -> bool) -> Pipeline {
+        Pipeline { nodes: self.nodes.iter().filter(|node| keep(node)).cloned().collect() }
+    }
+
+    /// Exactly the named nodes; unknown names are an error with close matches.
+    pub fn only_nodes(&self, names: &[String]) -> Result<Pipeline, PipelineError> {
+        self.check_known_nodes(names)?;
+        Ok(self.retain(|node| names.iter().any(|name| name == node.node_name())))
+    }
+
+    /// Nodes carrying any of `tags`.
+    pub fn only_nodes_with_tags(&self, tags: &[String]) -> Pipeline {
+        self.retain(|node| tags.iter().any(|tag| node.tag_set().contains(tag)))
+    }
+
+    /// The named nodes and every node downstream of them.
+    pub fn from_nodes(&self, names: &[String]) -> Result<Pipeline, PipelineError> {
+        self.check_known_nodes(names)?;
+        let start: Vec<usize> = self.indices_of(names);
+        let reached = self.reach(&start, Direction::Downstream);
+        Ok(self.retain_indices(&reached))
+    }
+
+    /// The named nodes and every node upstream of them.
+    pub fn to_nodes(&self, names: &[String]) -> Result<Pipeline, PipelineError> {
+        self.check_known_nodes(names)?;
+        let start: Vec<usize> = self.indices_of(names);
+        let reached = self.reach(&start, Direction::Upstream);
+        Ok(self.retain_indices(&reached))
+    }
+
+    /// Nodes that read any of `datasets`, and everything downstream of them.
+    pub fn from_inputs(&self, datasets: &[String]) -> Result<Pipeline, PipelineError> {
+        self.check_known_datasets(datasets, &self.all_inputs())?;
+        let start: Vec<usize> = self.indices_where(|node| {
+            node.inputs().iter().any(|input| datasets.contains(input))
+        });
+        Ok(self.retain_indices(&self.reach(&start, Direction::Downstream)))
+    }
+
+    /// Nodes that write any of `datasets`, and everything upstream of them.
+    pub fn to_outputs(&self, datasets: &[String]) -> Result<Pipeline, PipelineError> {
+        self.check_known_datasets(datasets, &self.all_outputs())?;
+        let start: Vec<usize> = self.indices_where(|node| {
+            node.outputs().iter().any(|output| datasets.contains(output))
+        });
+        Ok(self.retain_indices(&self.reach(&start, Direction::Upstream)))
+    }
+
+    /// Applies every filter that is set to the whole pipeline and keeps the nodes that all of
+    /// them keep (Kedro's `Pipeline.filter`).
+    pub fn filter(&self, filter: &PipelineFilter) -> Result<Pipeline, PipelineError> {
+        let mut subsets = Vec::new();
+        if !filter.tags.is_empty() {
+            subsets.push(self.only_nodes_with_tags(&filter.tags));
+        }
+        if !filter.from_nodes.is_empty() {
+            subsets.push(self.from_nodes(&filter.from_nodes)?);
+        }
+        if !filter.to_nodes.is_empty() {
+            subsets.push(self.to_nodes(&filter.to_nodes)?);
+        }
+        if !filter.node_names.is_empty() {
+            subsets.push(self.only_nodes(&filter.node_names)?);
+        }
+        if !filter.from_inputs.is_empty() {
+            subsets.push(self.from_inputs(&filter.from_inputs)?);
+        }
+        if !filter.to_outputs.is_empty() {
+            subsets.push(self.to_outputs(&filter.to_outputs)?);
+        }
+
+        let kept: HashSet<&str> = self.nodes.iter().map(Node::node_name).collect();
+        let kept = subsets.iter().fold(kept, |kept, subset| {
+            let names: HashSet<&str> = subset.nodes.iter().map(Node::node_name).collect();
+            kept.into_iter().filter(|name| names.contains(name)).collect()
+        });
+        let filtered = self.retain(|node| kept.contains(node.node_name()));
+        if filtered.is_empty() {
+            return Err(PipelineError::EmptyAfterFilter(describe_filter(filter)));
+        }
+        Ok(filtered)
+    }
+
+    fn check_known_nodes(&self, names: &[String]) -> Result<(), PipelineError> {
+        let known: BTreeSet<String> = self.nodes.iter().map(|n| n.node_name().to_owned()).collect();
+        check_known("nodes", names, &known)
+    }
+
+    fn check_known_datasets(
+        &self,
+        names: &[String],
+        known: &BTreeSet<String>,
+    ) -> Result<(), PipelineError> {
+        check_known("datasets", names, known)
+    }
+
+    fn indices_of(&self, names: &[String]) -> Vec<usize> {
+        self.indices_where(|node| names.iter().any(|name| name == node.node_name()))
+    }
+
+    fn indices_where(&self, keep: impl Fn(&Node) -> bool) -> Vec<usize> {
+        (0..self.nodes.len()).filter(|&i| keep(&self.nodes[i])).collect()
+    }
+
+    fn retain_indices(&self, indices: &BTreeSet<usize>) -> Pipeline {
+        Pipeline { nodes: indices.iter().map(|&i| self.nodes[i].clone()).collect() }
+    }
+
+    /// Every node reachable from `start` (included) following edges in `direction`.
+    fn reach(&self, start: &[usize], direction: Direction) -> BTreeSet<usize> {
+        let upstream = self.upstream_indices();
+        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); self.nodes.len()];
+        for (child, parents) in upstream.iter().enumerate() {
+            for &parent in parents {
+                match direction {
+                    Direction::Downstream => edges[parent].push(child),
+                    Direction::Upstream => edges[child].push(parent),
+                }
+            }
+        }
+
+        let mut reached: BTreeSet<usize> = start.iter().copied().collect();
+        let mut stack: Vec<usize> = start.to_vec();
+        while let Some(index) = stack.pop() {
+            for &next in &edges[index] {
+                if reached.insert(next) {
+                    stack.push(next);
+                }
+            }
+        }
+        reached
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Direction {
+    Upstream,
+    Downstream,
+}
+
+fn check_known(
+    what: &'static str,
+    names: &[String],
+    known: &BTreeSet<String>,
+) -> Result<(), PipelineError> {
+    let unknown: Vec<String> = names.iter().filter(|name| !known.contains(*name)).cloned().collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let suggestions = unknown
+        .iter()
+        .flat_map(|name| close_matches(name, known.iter().map(String::as_str)))
+        .map(str::to_owned)
+        .collect();
+    Err(PipelineError::UnknownNames { what, names: unknown, suggestions })
+}
+
+fn describe_filter(filter: &PipelineFilter) -> String {
+    let parts = [
+        ("tags", &filter.tags),
+        ("nodes", &filter.node_names),
+        ("from-nodes", &filter.from_nodes),
+        ("to-nodes", &filter.to_nodes),
+        ("from-inputs", &filter.from_inputs),
+        ("to-outputs", &filter.to_outputs),
+    ];
+    parts
+        .iter()
+        .filter(|(_, values)| !values.is_empty())
+        .map(|(flag, values)| format!("--{flag} {}", values.join(",")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::node;
+
+    fn identity(x: f64) -> f64 {
+        x
+    }
+
+    fn join(a: f64, b: f64) -> f64 {
+        a + b
+    }
+
+    /// Builds a node named `name` reading `inputs` and writing one output.
+    fn step(name: &str, inputs: &[&str], output: &str) -> Node {
+        match inputs {
+            [a] => node(identity, *a, output).name(name),
+            [a, b] => node(join, [*a, *b], output).name(name),
+            _ => unreachable!("the tests use one or two inputs"),
+        }
+    }
+
+    fn names(pipeline: &Pipeline) -> Vec<String> {
+        pipeline.sorted_nodes().iter().map(|n| n.node_name().to_owned()).collect()
+    }
+
+    /// raw -> a -> x -> c -> z
+    ///        b -> y ----^
+    fn diamond() -> Pipeline {
+        Pipeline::new([
+            step("c", &["x", "y"], "z"),
+            step("b", &["raw"], "y"),
+            step("a", &["raw"], "x"),
+        ])
+    }
+
+    #[test]
+    fn order_is_by_level_then_name_whatever_the_insertion_order() {
+        assert_eq!(names(&diamond()), ["a", "b", "c"]);
+        let reversed = Pipeline::new(diamond().nodes().iter().rev().cloned());
+        assert_eq!(names(&reversed), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn order_respects_every_edge_in_a_long_chain() {
+        let nodes: Vec<Node> =
+            (0..50).rev().map(|i| step(&format!("n{i:02}"), &[&format!("d{i}")], &format!("d{}", i + 1))).collect();
+        let order = names(&Pipeline::new(nodes));
+        let expected: Vec<String> = (0..50).map(|i| format!("n{i:02}")).collect();
+        assert_eq!(order, expected);
+    }
+
+    #[test]
+    fn free_inputs_and_final_outputs() {
+        let pipeline = diamond();
+        assert_eq!(pipeline.inputs(), BTreeSet::from(["raw".to_owned()]));
+        assert_eq!(pipeline.outputs(), BTreeSet::from(["z".to_owned()]));
+    }
+
+    #[test]
+    fn duplicate_node_names_are_rejected() {
+        let pipeline = Pipeline::new([step("a", &["x"], "y"), step("a", &["y"], "z")]);
+        assert_eq!(
+            pipeline.validate(),
+            Err(PipelineError::DuplicateNodeNames(vec!["a".to_owned()]))
+        );
+    }
+
+    #[test]
+    fn two_writers_of_one_dataset_are_rejected() {
+        let pipeline = Pipeline::new([step("a", &["x"], "y"), step("b", &["w"], "y")]);
+        let error = pipeline.validate().unwrap_err();
+        assert_eq!(error.to_string(), "dataset `y` is written by more than one node: `a`, `b`");
+    }
+
+    #[test]
+    fn cycle_error_names_every_dataset_on_it() {
+        let pipeline = Pipeline::new([
+            step("a", &["z"], "x"),
+            step("b", &["x"], "y"),
+            step("c", &["y"], "z"),
+            step("d", &["raw"], "other"),
+        ]);
+        let Err(PipelineError::Cycle { nodes, datasets }) = pipeline.validate() else {
+            panic!("expected a cycle");
+        };
+        assert_eq!(nodes.len(), 3);
+        let mut sorted = datasets.clone();
+        sorted.sort();
+        assert_eq!(sorted, ["x", "y", "z"]);
+        // Each dataset links a node to the next one on the cycle.
+        for (i, dataset) in datasets.iter().enumerate() {
+            let writer = pipeline.find(&nodes[i]).unwrap();
+            let reader = pipeline.find(&nodes[(i + 1) % nodes.len()]).unwrap();
+            assert!(writer.outputs().contains(dataset));
+            assert!(reader.inputs().contains(dataset));
+        }
+    }
+
+    #[test]
+    fn arity_mismatch_is_rejected() {
+        let pipeline = Pipeline::new([node(join, "only_one", "out").name("j")]);
+        let error = pipeline.validate().unwrap_err();
+        assert!(matches!(error, PipelineError::Arity { declared: 1, actual: 2, .. }), "{error}");
+    }
+
+    #[test]
+    fn from_nodes_keeps_downstream_and_to_nodes_keeps_upstream() {
+        let pipeline = diamond();
+        assert_eq!(names(&pipeline.from_nodes(&["a".into()]).unwrap()), ["a", "c"]);
+        assert_eq!(names(&pipeline.to_nodes(&["b".into()]).unwrap()), ["b"]);
+        assert_eq!(names(&pipeline.to_nodes(&["c".into()]).unwrap()), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn filters_intersect_like_kedro() {
+        let pipeline = diamond();
+        let filter = PipelineFilter {
+            from_nodes: vec!["a".into()],
+            to_nodes: vec!["a".into()],
+            ..PipelineFilter::default()
+        };
+        assert_eq!(names(&pipeline.filter(&filter).unwrap()), ["a"]);
+
+        let tagged = Pipeline::new([
+            step("a", &["raw"], "x").tags(["de"]),
+            step("b", &["x"], "y").tags(["ds"]),
+        ]);
+        let filter = PipelineFilter { tags: vec!["ds".into()], ..PipelineFilter::default() };
+        assert_eq!(names(&tagged.filter(&filter).unwrap()), ["b"]);
+
+        let filter = PipelineFilter {
+            tags: vec!["de".into()],
+            node_names: vec!["b".into()],
+            ..PipelineFilter::default()
+        };
+        assert!(matches!(tagged.filter(&filter), Err(PipelineError::EmptyAfterFilter(_))));
+    }
+
+    #[test]
+    fn inputs_and_outputs_filters() {
+        let pipeline = diamond();
+        let from_y = pipeline.from_inputs(&["y".into()]).unwrap();
+        assert_eq!(names(&from_y), ["c"]);
+        let to_y = pipeline.to_outputs(&["y".into()]).unwrap();
+        assert_eq!(names(&to_y), ["b"]);
+    }
+
+    #[test]
+    fn unknown_node_names_suggest_close_matches() {
+        let error = diamond().only_nodes(&["aa".into()]).unwrap_err();
+        let PipelineError::UnknownNames { names, suggestions, .. } = error else {
+            panic!("expected unknown names");
+        };
+        assert_eq!(names, ["aa"]);
+        assert!(suggestions.contains(&"a".to_owned()));
+    }
+
+    #[test]
+    fn adding_pipelines_keeps_shared_nodes_once() {
+        let total = diamond() + diamond();
+        assert_eq!(total.len(), 3);
+    }
+}

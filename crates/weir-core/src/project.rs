@@ -1,0 +1,287 @@
+//! A project session: configuration → catalog → pipeline → runner.
+//!
+//! [`ProjectDefinition`] is what a project's `main` provides (its pipelines, any custom dataset
+//! types, configuration merge settings). [`Session`] opens that definition against a `conf/`
+//! folder for one environment and runtime parameters, and runs pipelines. This is the only
+//! module that uses every other one; the CLI drives it and nothing in weir-core depends on it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::catalog::{
+    CatalogError, DataCatalog, DatasetContext, DatasetRegistry, MemoryDataset, version,
+};
+use crate::config::{ConfigError, ConfigLoader, ConfigSection, MergeStrategy, lookup_param};
+use crate::data::Payload;
+use crate::error::{Hinted, close_matches};
+use crate::pipeline::{
+    ALL_PARAMETERS, PARAMS_PREFIX, Pipeline, PipelineError, PipelineFilter, PipelineRegistry,
+};
+use crate::runner::{RunError, RunSummary, SequentialRunner};
+
+/// Everything a project defines in code.
+#[derive(Debug, Clone)]
+pub struct ProjectDefinition {
+    /// The named pipelines.
+    pub pipelines: PipelineRegistry,
+    /// Dataset types the catalog may use (weir's built-ins unless replaced).
+    pub dataset_types: DatasetRegistry,
+    /// Merge strategies per configuration section (Kedro's `merge_strategy`).
+    pub merge_strategies: Vec<(String, MergeStrategy)>,
+}
+
+impl From<PipelineRegistry> for ProjectDefinition {
+    fn from(pipelines: PipelineRegistry) -> Self {
+        ProjectDefinition {
+            pipelines,
+            dataset_types: DatasetRegistry::with_builtins(),
+            merge_strategies: Vec::new(),
+        }
+    }
+}
+
+impl ProjectDefinition {
+    /// Sets how a configuration section merges across environments.
+    #[must_use]
+    pub fn merge_strategy(mut self, section: &str, strategy: MergeStrategy) -> Self {
+        self.merge_strategies.push((section.to_owned(), strategy));
+        self
+    }
+}
+
+/// How to open a session.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOptions {
+    /// The project's root folder; relative dataset paths resolve against it.
+    pub project_root: PathBuf,
+    /// The configuration folder; `<project_root>/conf` when `None`.
+    pub conf_source: Option<PathBuf>,
+    /// The run environment; `local` when `None`.
+    pub env: Option<String>,
+    /// Runtime parameters (`--params`), already parsed.
+    pub runtime_params: serde_json::Map<String, serde_json::Value>,
+    /// Versions to load, by dataset name (`--load-versions`).
+    pub load_versions: HashMap<String, String>,
+}
+
+/// Anything that stops a session from opening or a run from finishing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProjectError {
+    /// Configuration could not be read.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The catalog could not be built.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// A pipeline is malformed or was sliced to nothing.
+    #[error("{}{error}", pipeline.as_ref().map(|p| format!("in pipeline `{p}`: ")).unwrap_or_default())]
+    Pipeline {
+        /// The pipeline's name, when known.
+        pipeline: Option<String>,
+        /// The problem.
+        error: PipelineError,
+    },
+    /// Nodes read parameters that configuration does not define.
+    #[error("{} read(s) parameter `{key}`, which is not defined", nodes_text(.nodes))]
+    MissingParameter {
+        /// The dotted key.
+        key: String,
+        /// The nodes reading it.
+        nodes: Vec<String>,
+        /// Close matches among defined keys.
+        suggestions: Vec<String>,
+    },
+    /// The run failed.
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+fn nodes_text(nodes: &[String]) -> String {
+    let quoted: Vec<String> = nodes.iter().map(|n| format!("`{n}`")).collect();
+    format!("node {}", quoted.join(", "))
+}
+
+impl Hinted for ProjectError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            ProjectError::Config(error) => error.hint(),
+            ProjectError::Catalog(error) => error.hint(),
+            ProjectError::Pipeline { error, .. } => error.hint(),
+            ProjectError::Run(error) => error.hint(),
+            ProjectError::MissingParameter { key, suggestions, .. } => {
+                if suggestions.is_empty() {
+                    Some(format!("define `{key}` in conf/base/parameters*.yml or pass --params \"{key}=...\""))
+                } else {
+                    let quoted: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
+                    Some(format!("did you mean {}?", quoted.join(" or ")))
+                }
+            }
+        }
+    }
+}
+
+impl ProjectError {
+    /// Whether a node failed during the run (exit code 1) rather than the set-up (exit code 2).
+    pub fn is_node_failure(&self) -> bool {
+        matches!(self, ProjectError::Run(error) if error.is_node_failure())
+    }
+}
+
+impl From<(String, PipelineError)> for ProjectError {
+    fn from((pipeline, error): (String, PipelineError)) -> Self {
+        ProjectError::Pipeline { pipeline: Some(pipeline), error }
+    }
+}
+
+/// A project opened for one environment: configuration read, catalog built.
+#[derive(Debug)]
+pub struct Session {
+    definition: ProjectDefinition,
+    config: ConfigLoader,
+    catalog_config: ConfigSection,
+    parameters: serde_json::Map<String, serde_json::Value>,
+    catalog: DataCatalog,
+    save_version: String,
+}
+
+impl Session {
+    /// Reads configuration, builds the catalog and validates every pipeline.
+    pub fn open(definition: ProjectDefinition, options: SessionOptions) -> Result<Self, ProjectError> {
+        definition.pipelines.validate()?;
+
+        let conf_source =
+            options.conf_source.clone().unwrap_or_else(|| options.project_root.join("conf"));
+        let mut config =
+            ConfigLoader::new(conf_source, options.env.as_deref(), options.runtime_params.clone())?;
+        for (section, strategy) in &definition.merge_strategies {
+            config = config.with_merge_strategy(section, *strategy);
+        }
+
+        let catalog_config = config.load("catalog")?;
+        let credentials = config.load("credentials")?;
+        let parameters = config.load("parameters")?.values;
+
+        let save_version = version::generate_version(chrono::Utc::now());
+        let context = DatasetContext {
+            project_root: options.project_root.clone(),
+            save_version: save_version.clone(),
+            load_versions: options.load_versions.clone(),
+        };
+        let catalog = DataCatalog::from_config(
+            &catalog_config.values,
+            &catalog_config.sources,
+            &credentials.values,
+            &definition.dataset_types,
+            &context,
+        )?;
+
+        Ok(Session { definition, config, catalog_config, parameters, catalog, save_version })
+    }
+
+    /// The project's pipelines.
+    pub fn pipelines(&self) -> &PipelineRegistry {
+        &self.definition.pipelines
+    }
+
+    /// The catalog of this session.
+    pub fn catalog(&self) -> &DataCatalog {
+        &self.catalog
+    }
+
+    /// The catalog section as configured (after merging and interpolation).
+    pub fn catalog_config(&self) -> &ConfigSection {
+        &self.catalog_config
+    }
+
+    /// The merged parameters, runtime overrides included.
+    pub fn parameters(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.parameters
+    }
+
+    /// The configuration loader.
+    pub fn config(&self) -> &ConfigLoader {
+        &self.config
+    }
+
+    /// The version that versioned datasets save in this session.
+    pub fn save_version(&self) -> &str {
+        &self.save_version
+    }
+
+    /// The pipeline called `name`, sliced by `filter`.
+    pub fn pipeline(&self, name: &str, filter: &PipelineFilter) -> Result<Pipeline, ProjectError> {
+        let pipeline = self
+            .definition
+            .pipelines
+            .get(name)
+            .map_err(|error| ProjectError::Pipeline { pipeline: None, error })?;
+        if filter.is_empty() {
+            return Ok(pipeline.clone());
+        }
+        pipeline.filter(filter).map_err(|error| ProjectError::from((name.to_owned(), error)))
+    }
+
+    /// Runs `pipeline` sequentially, after checking that every parameter it reads exists.
+    pub fn run(&self, pipeline: &Pipeline) -> Result<RunSummary, ProjectError> {
+        self.bind_parameters(pipeline)?;
+        Ok(SequentialRunner.run(pipeline, &self.catalog)?)
+    }
+
+    /// Adds each parameter the pipeline reads to the catalog as an in-memory dataset.
+    fn bind_parameters(&self, pipeline: &Pipeline) -> Result<(), ProjectError> {
+        for input in pipeline.all_inputs() {
+            let payload = if input == ALL_PARAMETERS {
+                Payload::Structured(serde_json::Value::Object(self.parameters.clone()))
+            } else if let Some(key) = input.strip_prefix(PARAMS_PREFIX) {
+                let Some(value) = lookup_param(&self.parameters, key) else {
+                    return Err(self.missing_parameter(pipeline, key));
+                };
+                Payload::Structured(value.clone())
+            } else {
+                continue;
+            };
+            self.catalog.dataset(&input).save(payload)?;
+        }
+        Ok(())
+    }
+
+    fn missing_parameter(&self, pipeline: &Pipeline, key: &str) -> ProjectError {
+        let input = format!("{PARAMS_PREFIX}{key}");
+        let nodes = pipeline
+            .nodes()
+            .iter()
+            .filter(|node| node.inputs().contains(&input))
+            .map(|node| node.node_name().to_owned())
+            .collect();
+        let defined = flatten_keys(&self.parameters);
+        let suggestions = close_matches(key, defined.iter().map(String::as_str))
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        ProjectError::MissingParameter { key: key.to_owned(), nodes, suggestions }
+    }
+}
+
+/// Every dotted key path in a parameters map (`model`, `model.C`, ...).
+fn flatten_keys(map: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
+    let mut keys = Vec::new();
+    for (key, value) in map {
+        keys.push(key.clone());
+        if let Some(inner) = value.as_object() {
+            keys.extend(flatten_keys(inner).into_iter().map(|sub| format!("{key}.{sub}")));
+        }
+    }
+    keys
+}
+
+/// Finds the project root from `start`: the nearest folder (itself or a parent) holding
+/// `conf/base`.
+pub fn find_project_root(start: &Path) -> Option<PathBuf> {
+    start.ancestors().find(|dir| dir.join("conf").join("base").is_dir()).map(Path::to_path_buf)
+}
+
+/// Wraps a payload as an in-memory dataset, for inputs injected by the caller.
+pub fn memory_input(name: &str, payload: Payload) -> std::sync::Arc<MemoryDataset> {
+    std::sync::Arc::new(MemoryDataset::with_payload(name, payload))
+}

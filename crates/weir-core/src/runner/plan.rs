@@ -1,0 +1,107 @@
+//! Checks made before any node runs: every input has a source, and every argument and result
+//! type fits the dataset it is wired to.
+//!
+//! A node reading a declared dataset must accept what that dataset loads; a node reading an
+//! in-memory dataset must accept the Rust type the producing node returns; a node writing a
+//! declared dataset must return something that dataset can store. Catching these here means a
+//! wiring mistake costs nothing instead of a half-finished run.
+
+use std::collections::HashMap;
+
+use crate::catalog::DataCatalog;
+use crate::data::DataType;
+use crate::pipeline::{Node, Pipeline};
+
+use super::RunError;
+
+/// Validates the wiring of `pipeline` against `catalog`.
+pub(crate) fn check(pipeline: &Pipeline, catalog: &DataCatalog) -> Result<(), RunError> {
+    check_free_inputs(pipeline, catalog)?;
+
+    let producers: HashMap<&str, (&Node, usize)> = pipeline
+        .nodes()
+        .iter()
+        .flat_map(|node| node.outputs().iter().enumerate().map(move |(i, o)| (o.as_str(), (node, i))))
+        .collect();
+
+    for node in pipeline.nodes() {
+        for (index, (input, expected)) in node.inputs().iter().zip(node.argument_types()).enumerate()
+        {
+            check_input(node, index, input, expected, catalog, producers.get(input.as_str()))?;
+        }
+        for (output, produced) in node.outputs().iter().zip(node.output_types()) {
+            check_output(node, output, produced, catalog)?;
+        }
+    }
+    Ok(())
+}
+
+/// Free inputs must be declared in the catalog or already hold data (parameters, injected
+/// inputs); an undeclared, empty one would only fail halfway through the run.
+fn check_free_inputs(pipeline: &Pipeline, catalog: &DataCatalog) -> Result<(), RunError> {
+    let mut missing = Vec::new();
+    for input in pipeline.inputs() {
+        if catalog.is_declared(&input) {
+            continue;
+        }
+        if !catalog.exists(&input).unwrap_or(false) {
+            missing.push(input);
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(RunError::MissingInputs(missing))
+}
+
+fn check_input(
+    node: &Node,
+    index: usize,
+    input: &str,
+    expected: &DataType,
+    catalog: &DataCatalog,
+    producer: Option<&(&Node, usize)>,
+) -> Result<(), RunError> {
+    let dataset = catalog.dataset(input);
+    let found = match (dataset.loads(), producer) {
+        (Some(kind), _) if !expected.accepts_kind(kind) => Some(kind.to_string()),
+        (None, Some((producer, position))) => {
+            let produced = &producer.output_types()[*position];
+            (!expected.accepts_type(produced))
+                .then(|| format!("`{}` (returned by node `{}`)", produced.name, producer.node_name()))
+        }
+        (None, None) => match catalog.load(input) {
+            Ok(payload) if !expected.accepts_kind(payload.kind()) => Some(payload.describe()),
+            _ => None,
+        },
+        _ => None,
+    };
+    match found {
+        None => Ok(()),
+        Some(found) => Err(RunError::InputTypeMismatch {
+            node: node.node_name().to_owned(),
+            argument: index + 1,
+            expected: expected.name.to_owned(),
+            dataset: input.to_owned(),
+            found,
+        }),
+    }
+}
+
+fn check_output(
+    node: &Node,
+    output: &str,
+    produced: &DataType,
+    catalog: &DataCatalog,
+) -> Result<(), RunError> {
+    let dataset = catalog.dataset(output);
+    if dataset.accepts(produced.kind) {
+        return Ok(());
+    }
+    Err(RunError::OutputTypeMismatch {
+        node: node.node_name().to_owned(),
+        produced: produced.name.to_owned(),
+        dataset: output.to_owned(),
+        dataset_type: dataset.type_name().to_owned(),
+    })
+}
