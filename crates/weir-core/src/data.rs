@@ -5,9 +5,9 @@
 //! authors see (`DataFrame`, `String`, [`Params<T>`], [`Artefact<T>`]...); the payload side is
 //! what datasets see. Keeping the two apart is what lets the runner check, before any work, that
 //! every argument of every node can be fed from the dataset it is wired to
-//! ([`DataType::accepts`]).
+//! ([`DataType::accepts_kind`], [`DataType::accepts_type`]).
 //!
-//! `Payload` is cheap to clone: DataFrames share their column buffers and artefacts are behind an
+//! `Payload` is cheap to clone: `DataFrame`s share their column buffers and artefacts are behind an
 //! `Arc`, so handing one value to several nodes never copies the data.
 //!
 //! This module depends on nothing else in weir.
@@ -57,7 +57,7 @@ pub enum Payload {
     /// A table.
     Frame(DataFrame),
     /// A lazy query over one or more tables.
-    Lazy(LazyFrame),
+    Lazy(Box<LazyFrame>),
     /// Text.
     Text(String),
     /// Bytes.
@@ -84,7 +84,7 @@ impl Payload {
         }
     }
 
-    /// A short human description, e.g. "a DataFrame" or "a typed artefact (`iris::Model`)".
+    /// A short human description, e.g. "a `DataFrame`" or "a typed artefact (`iris::Model`)".
     pub fn describe(&self) -> String {
         match self {
             Payload::Object(object) => format!("a typed artefact (`{}`)", object.type_name()),
@@ -124,7 +124,7 @@ impl fmt::Debug for Payload {
 }
 
 /// Artefact bytes as read from storage: the type name written in the file header and the
-/// MessagePack body.
+/// `MessagePack` body.
 #[derive(Debug, Clone)]
 pub struct EncodedArtefact {
     /// The Rust type name recorded when the artefact was saved.
@@ -144,7 +144,7 @@ pub trait ObjectValue: Any + Send + Sync {
     fn as_any(&self) -> &dyn Any;
     /// The value as a JSON-like tree.
     fn to_structured(&self) -> Result<serde_json::Value, ConversionError>;
-    /// The value encoded as MessagePack (the artefact body).
+    /// The value encoded as `MessagePack` (the artefact body).
     fn to_msgpack(&self) -> Result<Vec<u8>, ConversionError>;
 }
 
@@ -258,12 +258,12 @@ impl NodeData for LazyFrame {
     }
 
     fn into_payload(self) -> Payload {
-        Payload::Lazy(self)
+        Payload::Lazy(Box::new(self))
     }
 
     fn from_payload(payload: Payload) -> Result<Self, ConversionError> {
         match payload {
-            Payload::Lazy(lazy) => Ok(lazy),
+            Payload::Lazy(lazy) => Ok(*lazy),
             Payload::Frame(df) => Ok(df.lazy()),
             other => mismatch("a LazyFrame", &other),
         }
@@ -283,8 +283,7 @@ impl NodeData for String {
 
     fn from_payload(payload: Payload) -> Result<Self, ConversionError> {
         match payload {
-            Payload::Text(text) => Ok(text),
-            Payload::Structured(serde_json::Value::String(text)) => Ok(text),
+            Payload::Text(text) | Payload::Structured(serde_json::Value::String(text)) => Ok(text),
             other => mismatch("text", &other),
         }
     }

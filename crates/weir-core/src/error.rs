@@ -2,7 +2,7 @@
 //! ([`Hinted`]), and the [`Secret`] wrapper that keeps credentials out of messages.
 //!
 //! Each module has its own error enum (`ConfigError`, `CatalogError`, `PipelineError`,
-//! `RunError`); [`Error`] gathers them for callers that drive a whole project. This module depends
+//! `RunError`); `project::ProjectError` gathers them for callers that drive a whole project. This module depends
 //! on nothing else in weir.
 
 use std::fmt;
@@ -76,7 +76,10 @@ impl<T> fmt::Display for Secret<T> {
 }
 
 /// The names in `candidates` closest to `name`, best first, for "did you mean" hints.
-pub fn close_matches<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+pub fn close_matches<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Vec<&'a str> {
     let mut scored: Vec<(usize, &str)> = candidates
         .into_iter()
         .map(|candidate| (edit_distance(name, candidate), candidate))
@@ -86,7 +89,7 @@ pub fn close_matches<'a>(name: &str, candidates: impl IntoIterator<Item = &'a st
                 || name.contains(*candidate)
         })
         .collect();
-    scored.sort();
+    scored.sort_unstable();
     scored.into_iter().take(3).map(|(_, candidate)| candidate).collect()
 }
 
@@ -106,7 +109,10 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// A `did you mean` hint built from [`close_matches`], or `None` when nothing is close.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let matches = close_matches(name, candidates);
     if matches.is_empty() {
         return None;
@@ -135,7 +141,13 @@ mod tests {
 
     #[test]
     fn locations_render_like_compilers() {
-        assert_eq!(SourceLocation::new("conf/base/catalog.yml", 3, 9).to_string(), "conf/base/catalog.yml:3:9");
-        assert_eq!(SourceLocation::new("conf/base/catalog.yml", 0, 0).to_string(), "conf/base/catalog.yml");
+        assert_eq!(
+            SourceLocation::new("conf/base/catalog.yml", 3, 9).to_string(),
+            "conf/base/catalog.yml:3:9"
+        );
+        assert_eq!(
+            SourceLocation::new("conf/base/catalog.yml", 0, 0).to_string(),
+            "conf/base/catalog.yml"
+        );
     }
 }

@@ -111,9 +111,12 @@ impl Hinted for ProjectError {
             ProjectError::Run(error) => error.hint(),
             ProjectError::MissingParameter { key, suggestions, .. } => {
                 if suggestions.is_empty() {
-                    Some(format!("define `{key}` in conf/base/parameters*.yml or pass --params \"{key}=...\""))
+                    Some(format!(
+                        "define `{key}` in conf/base/parameters*.yml or pass --params \"{key}=...\""
+                    ))
                 } else {
-                    let quoted: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
+                    let quoted: Vec<String> =
+                        suggestions.iter().map(|s| format!("`{s}`")).collect();
                     Some(format!("did you mean {}?", quoted.join(" or ")))
                 }
             }
@@ -147,13 +150,15 @@ pub struct Session {
 
 impl Session {
     /// Reads configuration, builds the catalog and validates every pipeline.
-    pub fn open(definition: ProjectDefinition, options: SessionOptions) -> Result<Self, ProjectError> {
+    pub fn open(
+        definition: ProjectDefinition,
+        options: SessionOptions,
+    ) -> Result<Self, ProjectError> {
         definition.pipelines.validate()?;
 
-        let conf_source =
-            options.conf_source.clone().unwrap_or_else(|| options.project_root.join("conf"));
+        let conf_source = options.conf_source.unwrap_or_else(|| options.project_root.join("conf"));
         let mut config =
-            ConfigLoader::new(conf_source, options.env.as_deref(), options.runtime_params.clone())?;
+            ConfigLoader::new(conf_source, options.env.as_deref(), options.runtime_params)?;
         for (section, strategy) in &definition.merge_strategies {
             config = config.with_merge_strategy(section, *strategy);
         }
@@ -164,9 +169,9 @@ impl Session {
 
         let save_version = version::generate_version(chrono::Utc::now());
         let context = DatasetContext {
-            project_root: options.project_root.clone(),
+            project_root: options.project_root,
             save_version: save_version.clone(),
-            load_versions: options.load_versions.clone(),
+            load_versions: options.load_versions,
         };
         let catalog = DataCatalog::from_config(
             &catalog_config.values,

@@ -1,6 +1,11 @@
 //! The iris project as a library: its pipelines and their nodes, so tests can call the nodes
 //! directly. The binary (`src/main.rs`) hands [`registry`] to weir's command line.
 
+#![allow(
+    clippy::needless_pass_by_value,
+    reason = "nodes receive their inputs by value: that is how the runner hands them over"
+)]
+
 pub mod pipelines;
 
 pub use pipelines::registry;

@@ -1,5 +1,7 @@
 //! The iris project run end to end through its binary, on a temporary copy of the project.
 
+#![allow(clippy::unwrap_used, clippy::float_cmp, reason = "test code: a panic is a failed test")]
+
 mod support;
 
 use std::collections::HashMap;
@@ -11,8 +13,11 @@ const SPECIES: [&str; 3] = ["Iris-setosa", "Iris-versicolor", "Iris-virginica"];
 
 /// The true species of each flower of the shipped data, keyed by its four measurements.
 fn species_by_measurements() -> HashMap<String, String> {
-    let iris = read_csv(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/01_raw/iris.csv"));
-    (0..iris.height()).map(|row| (measurements_key(&iris, row), text(&iris, "Species", row))).collect()
+    let iris =
+        read_csv(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/01_raw/iris.csv"));
+    (0..iris.height())
+        .map(|row| (measurements_key(&iris, row), text(&iris, "Species", row)))
+        .collect()
 }
 
 fn measurements_key(df: &DataFrame, row: usize) -> String {
@@ -52,19 +57,21 @@ fn default_pipeline_trains_reports_and_predicts() {
     assert_eq!(versions.len(), 1);
     let version_format = regex_like_version(&versions[0]);
     assert!(version_format, "unexpected version string {}", versions[0]);
-    let master = read_csv(&project.path(&format!(
-        "data/03_primary/master_table.csv/{}/master_table.csv",
-        versions[0]
-    )));
+    let master = read_csv(
+        &project
+            .path(&format!("data/03_primary/master_table.csv/{}/master_table.csv", versions[0])),
+    );
     assert_eq!(master.height(), 150);
-    let splits: Vec<&str> = master.column("split").unwrap().str().unwrap().iter().map(|s| s.unwrap()).collect();
+    let splits: Vec<&str> =
+        master.column("split").unwrap().str().unwrap().iter().map(|s| s.unwrap()).collect();
     assert_eq!(splits.iter().filter(|s| **s == "train").count(), 120);
     assert_eq!(splits.iter().filter(|s| **s == "test").count(), 30);
 
     // The scaler was fitted on the training rows: their scaled features have mean 0, std 1.
     let train = master.clone().lazy_filter_train();
     for feature in ["SepalLengthCm", "SepalWidthCm", "PetalLengthCm", "PetalWidthCm"] {
-        let values: Vec<f64> = train.column(feature).unwrap().f64().unwrap().into_no_null_iter().collect();
+        let values: Vec<f64> =
+            train.column(feature).unwrap().f64().unwrap().into_no_null_iter().collect();
         let mean = values.iter().sum::<f64>() / values.len() as f64;
         let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64;
         // The CSV keeps about 15 significant digits.
@@ -95,7 +102,10 @@ fn default_pipeline_trains_reports_and_predicts() {
 
     // Artefacts are stored in weir's format, never as Python pickles.
     let model_versions = project.versions("data/06_models/model.pkl");
-    let model = std::fs::read(project.path(&format!("data/06_models/model.pkl/{}/model.pkl", model_versions[0]))).unwrap();
+    let model = std::fs::read(
+        project.path(&format!("data/06_models/model.pkl/{}/model.pkl", model_versions[0])),
+    )
+    .unwrap();
     assert!(model.starts_with(b"WEIRART\0"));
     assert!(project.path("data/06_models/scaler.pkl").is_file());
 }
@@ -111,16 +121,17 @@ fn trains_on_the_course_file_and_predicts_all_30_course_rows() {
     project.run(&["run", "--params", &params]).expect_code(0);
 
     let versions = project.versions("data/03_primary/master_table.csv");
-    let master = read_csv(&project.path(&format!(
-        "data/03_primary/master_table.csv/{}/master_table.csv",
-        versions[0]
-    )));
+    let master = read_csv(
+        &project
+            .path(&format!("data/03_primary/master_table.csv/{}/master_table.csv", versions[0])),
+    );
     assert_eq!(master.height(), 120, "trained on the course's 120 flowers");
 
     let inputs = read_csv(&course_data("iris_predict.csv"));
     let predictions = read_csv(&project.path("data/07_model_output/iris_predictions.csv"));
     assert_eq!(predictions.height(), 30);
-    let ids: Vec<i64> = predictions.column("Id").unwrap().i64().unwrap().into_no_null_iter().collect();
+    let ids: Vec<i64> =
+        predictions.column("Id").unwrap().i64().unwrap().into_no_null_iter().collect();
     assert_eq!(ids, (0..30).collect::<Vec<i64>>());
     let accuracy = prediction_accuracy(&predictions, &inputs);
     assert!(accuracy >= 0.9, "accuracy on the course's predict rows: {accuracy}");
@@ -130,7 +141,8 @@ fn trains_on_the_course_file_and_predicts_all_30_course_rows() {
 fn inference_alone_reuses_the_persisted_artefacts_and_pinned_versions() {
     let project = Project::copy();
     project.run(&["run"]).expect_code(0);
-    let first = std::fs::read_to_string(project.path("data/07_model_output/iris_predictions.csv")).unwrap();
+    let first =
+        std::fs::read_to_string(project.path("data/07_model_output/iris_predictions.csv")).unwrap();
     std::fs::remove_file(project.path("data/07_model_output/iris_predictions.csv")).unwrap();
 
     // A second training run with a different split writes a second model version.
@@ -142,7 +154,8 @@ fn inference_alone_reuses_the_persisted_artefacts_and_pinned_versions() {
     // Pinning the first model version reproduces the first predictions exactly.
     let pin = format!("model:{}", versions[0]);
     project.run(&["run", "--pipeline", "model_predict", "--load-versions", &pin]).expect_code(0);
-    let again = std::fs::read_to_string(project.path("data/07_model_output/iris_predictions.csv")).unwrap();
+    let again =
+        std::fs::read_to_string(project.path("data/07_model_output/iris_predictions.csv")).unwrap();
     assert_eq!(first, again);
 }
 

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use weir_core::config::parse_runtime_params;
-use weir_core::project::{ProjectDefinition, ProjectError, Session, SessionOptions, find_project_root};
+use weir_core::project::{
+    ProjectDefinition, ProjectError, Session, SessionOptions, find_project_root,
+};
 
 use crate::cli::{CatalogCommand, Cli, Command, ConfigArgs, PipelineCommand};
 use crate::report::{self, EXIT_USAGE};
@@ -33,16 +35,14 @@ fn project_root(explicit: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
         return Ok(dir);
     }
     let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    match find_project_root(&here) {
-        Some(root) => Ok(root),
-        None => {
-            report::write_stderr(&format!(
-                "error: no weir project found in `{}` or its parents\nhint: run the command inside a project (a folder holding `conf/base`), or pass --project-dir\n",
-                here.display()
-            ));
-            Err(ExitCode::from(EXIT_USAGE))
-        }
+    if let Some(root) = find_project_root(&here) {
+        return Ok(root);
     }
+    report::write_stderr(&format!(
+        "error: no weir project found in `{}` or its parents\nhint: run the command inside a project (a folder holding `conf/base`), or pass --project-dir\n",
+        here.display()
+    ));
+    Err(ExitCode::from(EXIT_USAGE))
 }
 
 /// Opens a session with the configuration arguments shared by several commands.
@@ -68,10 +68,14 @@ fn open_session(
 }
 
 /// `dataset:version` pairs; the version itself may contain colons only after the first one.
-fn parse_load_versions(items: &[String]) -> Result<std::collections::HashMap<String, String>, ExitCode> {
+fn parse_load_versions(
+    items: &[String],
+) -> Result<std::collections::HashMap<String, String>, ExitCode> {
     let mut versions = std::collections::HashMap::new();
     for item in items {
-        let Some((dataset, version)) = item.split_once(':').filter(|(d, v)| !d.is_empty() && !v.is_empty()) else {
+        let Some((dataset, version)) =
+            item.split_once(':').filter(|(d, v)| !d.is_empty() && !v.is_empty())
+        else {
             report::write_stderr(&format!(
                 "error: invalid --load-versions item `{item}`\nhint: write it as `dataset:version`, e.g. `model:2024-01-05T10.11.12.345Z`\n"
             ));

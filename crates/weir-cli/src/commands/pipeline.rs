@@ -12,10 +12,11 @@ pub(crate) fn list(project: &ProjectDefinition, args: &PipelineListArgs) -> Exit
     let text = match args.format {
         OutputFormat::Table => {
             let width = pipelines.names().map(str::len).max().unwrap_or(0);
-            pipelines
-                .iter()
-                .map(|(name, pipeline)| format!("{name:width$}  {} nodes\n", pipeline.len()))
-                .collect::<String>()
+            let mut text = String::new();
+            for (name, pipeline) in pipelines.iter() {
+                text.push_str(&format!("{name:width$}  {} nodes\n", pipeline.len()));
+            }
+            text
         }
         OutputFormat::Json => {
             let names: Vec<&str> = pipelines.names().collect();
@@ -37,19 +38,24 @@ pub(crate) fn describe(project: &ProjectDefinition, args: &PipelineDescribeArgs)
 
     let nodes = pipeline.sorted_nodes();
     let text = match args.format {
-        OutputFormat::Table => nodes
-            .iter()
-            .map(|node| {
+        OutputFormat::Table => {
+            let mut text = String::new();
+            for node in &nodes {
                 let tags: Vec<&str> = node.tag_set().iter().map(String::as_str).collect();
-                format!(
-                    "{}: [{}] -> [{}]{}\n",
+                let tags = if tags.is_empty() {
+                    String::new()
+                } else {
+                    format!("  tags: {}", tags.join(", "))
+                };
+                text.push_str(&format!(
+                    "{}: [{}] -> [{}]{tags}\n",
                     node.node_name(),
                     node.inputs().join(", "),
                     node.outputs().join(", "),
-                    if tags.is_empty() { String::new() } else { format!("  tags: {}", tags.join(", ")) }
-                )
-            })
-            .collect::<String>(),
+                ));
+            }
+            text
+        }
         OutputFormat::Json => {
             let nodes: Vec<serde_json::Value> = nodes
                 .iter()

@@ -104,7 +104,9 @@ fn resume_command(args: &RunArgs, from_nodes: &[String]) -> String {
 fn program_name() -> String {
     std::env::args()
         .next()
-        .and_then(|arg0| Path::new(&arg0).file_name().map(|name| name.to_string_lossy().into_owned()))
+        .and_then(|arg0| {
+            Path::new(&arg0).file_name().map(|name| name.to_string_lossy().into_owned())
+        })
         .unwrap_or_else(|| "weir".to_owned())
 }
 

@@ -1,5 +1,5 @@
 //! The in-memory dataset: what every name a pipeline uses but the catalog does not declare
-//! becomes. It holds one payload, shared by reference (DataFrames and artefacts are not copied).
+//! becomes. It holds one payload, shared by reference (`DataFrame`s and artefacts are not copied).
 
 use std::sync::RwLock;
 

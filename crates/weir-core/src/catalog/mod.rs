@@ -33,7 +33,7 @@ pub use registry::DatasetRegistry;
 #[non_exhaustive]
 pub enum CatalogError {
     /// The entry is not a mapping, lacks `type`, or has an option of the wrong shape.
-    #[error("invalid catalog entry `{dataset}`{}: {message}", at(.source_location))]
+    #[error("invalid catalog entry `{dataset}`{}: {message}", at(.source_location.as_ref()))]
     InvalidEntry {
         /// The dataset's name.
         dataset: String,
@@ -45,7 +45,7 @@ pub enum CatalogError {
         hint: Option<String>,
     },
     /// No dataset type is registered under this name.
-    #[error("unknown dataset type `{type_name}` for `{dataset}`{}", at(.source_location))]
+    #[error("unknown dataset type `{type_name}` for `{dataset}`{}", at(.source_location.as_ref()))]
     UnknownType {
         /// The dataset's name.
         dataset: String,
@@ -68,7 +68,7 @@ pub enum CatalogError {
     #[error("dataset `{0}` is not in the catalog")]
     NotFound(String),
     /// Loading failed.
-    #[error("cannot load dataset `{dataset}` ({type_name}{}): {message}", location_suffix(.location))]
+    #[error("cannot load dataset `{dataset}` ({type_name}{}): {message}", location_suffix(.location.as_deref()))]
     Load {
         /// The dataset's name.
         dataset: String,
@@ -82,7 +82,7 @@ pub enum CatalogError {
         hint: Option<String>,
     },
     /// Saving failed; the previous content, if any, is untouched.
-    #[error("cannot save dataset `{dataset}` ({type_name}{}): {message}", location_suffix(.location))]
+    #[error("cannot save dataset `{dataset}` ({type_name}{}): {message}", location_suffix(.location.as_deref()))]
     Save {
         /// The dataset's name.
         dataset: String,
@@ -100,12 +100,12 @@ pub enum CatalogError {
     NoData(String),
 }
 
-fn at(location: &Option<SourceLocation>) -> String {
-    location.as_ref().map(|l| format!(" ({l})")).unwrap_or_default()
+fn at(location: Option<&SourceLocation>) -> String {
+    location.map(|l| format!(" ({l})")).unwrap_or_default()
 }
 
-fn location_suffix(location: &Option<String>) -> String {
-    location.as_ref().map(|l| format!(" at `{l}`")).unwrap_or_default()
+fn location_suffix(location: Option<&str>) -> String {
+    location.map(|l| format!(" at `{l}`")).unwrap_or_default()
 }
 
 impl Hinted for CatalogError {
@@ -237,7 +237,9 @@ fn spec_from_entry(
     let Some(options) = entry.as_object() else {
         return Err(invalid(
             "an entry must be a mapping with at least a `type` key",
-            Some(format!("write it as `{name}:` followed by indented `type: ...` and `filepath: ...` lines")),
+            Some(format!(
+                "write it as `{name}:` followed by indented `type: ...` and `filepath: ...` lines"
+            )),
         ));
     };
     let Some(type_value) = options.get("type") else {
@@ -262,7 +264,9 @@ fn spec_from_entry(
             }
         },
         Some(serde_json::Value::Object(inline)) => Some(Secret::new(inline.clone())),
-        Some(_) => return Err(invalid("`credentials` must name an entry of credentials.yml", None)),
+        Some(_) => {
+            return Err(invalid("`credentials` must name an entry of credentials.yml", None));
+        }
     };
 
     Ok(DatasetSpec {

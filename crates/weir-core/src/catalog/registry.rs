@@ -18,7 +18,7 @@ use super::{CatalogError, Dataset, DatasetContext, DatasetSpec, MemoryDataset};
 /// One built-in type: its canonical name, short name, Kedro aliases and constructor.
 struct Builtin {
     canonical: &'static str,
-    short: &'static str,
+    short: Option<&'static str>,
     /// Kedro names, registered as written and with the `kedro_datasets.` prefix.
     kedro: &'static [&'static str],
     /// Kedro names registered only as written.
@@ -29,56 +29,56 @@ struct Builtin {
 const BUILTINS: &[Builtin] = &[
     Builtin {
         canonical: CsvDataset::TYPE_NAME,
-        short: "csv",
+        short: Some("csv"),
         kedro: &["pandas.CSVDataset", "polars.CSVDataset"],
         kedro_plain: &[],
         constructor: |spec, context| Ok(Arc::new(CsvDataset::from_spec(spec, context)?)),
     },
     Builtin {
         canonical: ParquetDataset::TYPE_NAME,
-        short: "parquet",
+        short: Some("parquet"),
         kedro: &["pandas.ParquetDataset", "polars.ParquetDataset"],
         kedro_plain: &[],
         constructor: |spec, context| Ok(Arc::new(ParquetDataset::from_spec(spec, context)?)),
     },
     Builtin {
         canonical: JsonDataset::TYPE_NAME,
-        short: "json",
+        short: Some("json"),
         kedro: &["json.JSONDataset"],
         kedro_plain: &[],
         constructor: |spec, context| Ok(Arc::new(JsonDataset::from_spec(spec, context)?)),
     },
     Builtin {
         canonical: YamlDataset::TYPE_NAME,
-        short: "yaml",
+        short: Some("yaml"),
         kedro: &["yaml.YAMLDataset"],
         kedro_plain: &[],
         constructor: |spec, context| Ok(Arc::new(YamlDataset::from_spec(spec, context)?)),
     },
     Builtin {
         canonical: TextDataset::TYPE_NAME,
-        short: "text",
+        short: Some("text"),
         kedro: &["text.TextDataset"],
         kedro_plain: &[],
         constructor: |spec, context| Ok(Arc::new(TextDataset::from_spec(spec, context)?)),
     },
     Builtin {
         canonical: ArtefactDataset::TYPE_NAME,
-        short: "artefact",
+        short: Some("artefact"),
         kedro: &["pickle.PickleDataset"],
         kedro_plain: &[],
         constructor: |spec, context| Ok(Arc::new(ArtefactDataset::from_spec(spec, context)?)),
     },
     Builtin {
         canonical: "weir.MemoryDataset",
-        short: "memory",
+        short: Some("memory"),
         kedro: &[],
         kedro_plain: &["MemoryDataset", "kedro.io.MemoryDataset"],
         constructor: memory_from_spec,
     },
     Builtin {
         canonical: "weir.EagerPolarsDataset",
-        short: "polars",
+        short: None,
         kedro: &["polars.EagerPolarsDataset"],
         kedro_plain: &[],
         constructor: files::eager_polars_from_spec,
@@ -109,7 +109,9 @@ impl DatasetRegistry {
         let mut registry = DatasetRegistry::empty();
         for builtin in BUILTINS {
             registry.register(builtin.canonical, builtin.constructor);
-            registry.register(builtin.short, builtin.constructor);
+            if let Some(short) = builtin.short {
+                registry.register(short, builtin.constructor);
+            }
             for alias in builtin.kedro {
                 registry.register(*alias, builtin.constructor);
                 registry.register(format!("{KEDRO_PACKAGE}{alias}"), builtin.constructor);
@@ -122,7 +124,11 @@ impl DatasetRegistry {
     }
 
     /// Registers `constructor` under `name` (replacing an earlier registration).
-    pub fn register(&mut self, name: impl Into<String>, constructor: DatasetConstructor) -> &mut Self {
+    pub fn register(
+        &mut self,
+        name: impl Into<String>,
+        constructor: DatasetConstructor,
+    ) -> &mut Self {
         self.constructors.insert(name.into(), constructor);
         self
     }
@@ -189,7 +195,7 @@ mod tests {
     use serde_json::json;
 
     fn spec(type_name: &str, options: Value) -> DatasetSpec {
-        let mut options = options.as_object().unwrap().clone();
+        let Value::Object(mut options) = options else { panic!("test options are a JSON object") };
         options.insert("type".to_owned(), Value::String(type_name.to_owned()));
         DatasetSpec {
             name: "example".to_owned(),
@@ -260,9 +266,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let registry = DatasetRegistry::with_builtins();
         let ctx = context(dir.path());
-        let parquet = spec("polars.EagerPolarsDataset", json!({"filepath": "x.pq", "file_format": "parquet"}));
+        let parquet = spec(
+            "polars.EagerPolarsDataset",
+            json!({"filepath": "x.pq", "file_format": "parquet"}),
+        );
         assert_eq!(registry.build(&parquet, &ctx).unwrap().type_name(), "weir.ParquetDataset");
-        let excel = spec("polars.EagerPolarsDataset", json!({"filepath": "x.xlsx", "file_format": "excel"}));
+        let excel = spec(
+            "polars.EagerPolarsDataset",
+            json!({"filepath": "x.xlsx", "file_format": "excel"}),
+        );
         let error = registry.build(&excel, &ctx).unwrap_err();
         assert!(error.to_string().contains("`excel` is not supported"), "{error}");
     }

@@ -15,6 +15,8 @@
 //! - The rename is atomic on POSIX file systems when the temporary file and the target are on the
 //!   same file system, which holds because both live in the same folder. Network file systems may
 //!   give weaker guarantees.
+//! - A target that is a symbolic link is replaced by a regular file; the file it pointed to is
+//!   left as it was.
 //!
 //! This module uses `catalog::CatalogError` and `catalog::DatasetContext` only.
 
@@ -131,7 +133,9 @@ pub fn resolve_filepath(
 fn remote_path_error(dataset: &str, filepath: &str, scheme: &str) -> CatalogError {
     let known = REMOTE_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str());
     let message = if known {
-        format!("`{filepath}` is on remote storage (`{scheme}://`), which this build of weir does not support")
+        format!(
+            "`{filepath}` is on remote storage (`{scheme}://`), which this build of weir does not support"
+        )
     } else {
         format!("`{filepath}` uses the unknown protocol `{scheme}://`")
     };
@@ -166,9 +170,8 @@ where
     let mut guard = TempGuard { path: temp, armed: true };
 
     let mut writer = BufWriter::new(file);
-    let written = write(&mut writer)
-        .and_then(|()| writer.flush())
-        .and_then(|()| writer.get_ref().sync_all());
+    let written =
+        write(&mut writer).and_then(|()| writer.flush()).and_then(|()| writer.get_ref().sync_all());
     if let Err(source) = written {
         return Err(StorageError::Write { path: target.to_path_buf(), source });
     }

@@ -153,7 +153,8 @@ mod tests {
 
     #[test]
     fn versioned_paths_follow_kedros_layout() {
-        let path = versioned_path(Path::new("data/06_models/model.pkl"), "2024-01-05T10.11.12.345Z");
+        let path =
+            versioned_path(Path::new("data/06_models/model.pkl"), "2024-01-05T10.11.12.345Z");
         assert_eq!(path, Path::new("data/06_models/model.pkl/2024-01-05T10.11.12.345Z/model.pkl"));
     }
 

@@ -122,48 +122,54 @@ impl Pipeline {
         self.nodes
             .iter()
             .map(|node| {
-                node.inputs().iter().filter_map(|input| producer.get(input.as_str()).copied()).collect()
+                node.inputs()
+                    .iter()
+                    .filter_map(|input| producer.get(input.as_str()).copied())
+                    .collect()
             })
             .collect()
     }
 
     /// A cycle, if there is one, as the error that describes it.
+    ///
+    /// An iterative depth-first search, so a chain of many thousands of nodes cannot overflow
+    /// the stack.
     fn find_cycle(&self) -> Option<PipelineError> {
-        let upstream = self.upstream_indices();
-        // 0 = unvisited, 1 = on the current path, 2 = done.
-        let mut state = vec![0u8; self.nodes.len()];
-        let mut path = Vec::new();
-        for start in 0..self.nodes.len() {
-            if let Some(cycle) = self.visit(start, &upstream, &mut state, &mut path) {
-                return Some(cycle);
-            }
-        }
-        None
-    }
+        const UNVISITED: u8 = 0;
+        const ON_PATH: u8 = 1;
+        const DONE: u8 = 2;
 
-    fn visit(
-        &self,
-        index: usize,
-        upstream: &[BTreeSet<usize>],
-        state: &mut [u8],
-        path: &mut Vec<usize>,
-    ) -> Option<PipelineError> {
-        if state[index] == 2 {
-            return None;
-        }
-        if state[index] == 1 {
-            let start = path.iter().position(|&i| i == index).unwrap_or(0);
-            return Some(self.cycle_error(&path[start..]));
-        }
-        state[index] = 1;
-        path.push(index);
-        for &parent in &upstream[index] {
-            if let Some(cycle) = self.visit(parent, upstream, state, path) {
-                return Some(cycle);
+        let upstream: Vec<Vec<usize>> =
+            self.upstream_indices().into_iter().map(|set| set.into_iter().collect()).collect();
+        let mut state = vec![UNVISITED; self.nodes.len()];
+        for start in 0..self.nodes.len() {
+            if state[start] != UNVISITED {
+                continue;
+            }
+            // Each frame is a node and how many of its parents were explored already.
+            let mut path: Vec<(usize, usize)> = vec![(start, 0)];
+            state[start] = ON_PATH;
+            while let Some(&mut (index, ref mut explored)) = path.last_mut() {
+                let Some(&parent) = upstream[index].get(*explored) else {
+                    state[index] = DONE;
+                    path.pop();
+                    continue;
+                };
+                *explored += 1;
+                match state[parent] {
+                    UNVISITED => {
+                        state[parent] = ON_PATH;
+                        path.push((parent, 0));
+                    }
+                    ON_PATH => {
+                        let on_path: Vec<usize> = path.iter().map(|&(i, _)| i).collect();
+                        let first = on_path.iter().position(|&i| i == parent).unwrap_or(0);
+                        return Some(self.cycle_error(&on_path[first..]));
+                    }
+                    _ => {}
+                }
             }
         }
-        path.pop();
-        state[index] = 2;
         None
     }
 
@@ -196,7 +202,8 @@ impl Pipeline {
             }
         }
 
-        let mut current: Vec<usize> = (0..self.nodes.len()).filter(|&i| remaining[i] == 0).collect();
+        let mut current: Vec<usize> =
+            (0..self.nodes.len()).filter(|&i| remaining[i] == 0).collect();
         let mut levels = Vec::new();
         while !current.is_empty() {
             current.sort_by(|&a, &b| self.nodes[a].node_name().cmp(self.nodes[b].node_name()));
@@ -232,6 +239,7 @@ impl Pipeline {
     }
 
     /// Nodes carrying any of `tags`.
+    #[must_use]
     pub fn only_nodes_with_tags(&self, tags: &[String]) -> Pipeline {
         self.retain(|node| tags.iter().any(|tag| node.tag_set().contains(tag)))
     }
@@ -254,19 +262,17 @@ impl Pipeline {
 
     /// Nodes that read any of `datasets`, and everything downstream of them.
     pub fn from_inputs(&self, datasets: &[String]) -> Result<Pipeline, PipelineError> {
-        self.check_known_datasets(datasets, &self.all_inputs())?;
-        let start: Vec<usize> = self.indices_where(|node| {
-            node.inputs().iter().any(|input| datasets.contains(input))
-        });
+        check_known("datasets", datasets, &self.all_inputs())?;
+        let start: Vec<usize> =
+            self.indices_where(|node| node.inputs().iter().any(|input| datasets.contains(input)));
         Ok(self.retain_indices(&self.reach(&start, Direction::Downstream)))
     }
 
     /// Nodes that write any of `datasets`, and everything upstream of them.
     pub fn to_outputs(&self, datasets: &[String]) -> Result<Pipeline, PipelineError> {
-        self.check_known_datasets(datasets, &self.all_outputs())?;
-        let start: Vec<usize> = self.indices_where(|node| {
-            node.outputs().iter().any(|output| datasets.contains(output))
-        });
+        check_known("datasets", datasets, &self.all_outputs())?;
+        let start: Vec<usize> = self
+            .indices_where(|node| node.outputs().iter().any(|output| datasets.contains(output)));
         Ok(self.retain_indices(&self.reach(&start, Direction::Upstream)))
     }
 
@@ -308,14 +314,6 @@ impl Pipeline {
     fn check_known_nodes(&self, names: &[String]) -> Result<(), PipelineError> {
         let known: BTreeSet<String> = self.nodes.iter().map(|n| n.node_name().to_owned()).collect();
         check_known("nodes", names, &known)
-    }
-
-    fn check_known_datasets(
-        &self,
-        names: &[String],
-        known: &BTreeSet<String>,
-    ) -> Result<(), PipelineError> {
-        check_known("datasets", names, known)
     }
 
     fn indices_of(&self, names: &[String]) -> Vec<usize> {
@@ -367,7 +365,8 @@ fn check_known(
     names: &[String],
     known: &BTreeSet<String>,
 ) -> Result<(), PipelineError> {
-    let unknown: Vec<String> = names.iter().filter(|name| !known.contains(*name)).cloned().collect();
+    let unknown: Vec<String> =
+        names.iter().filter(|name| !known.contains(*name)).cloned().collect();
     if unknown.is_empty() {
         return Ok(());
     }
@@ -441,8 +440,10 @@ mod tests {
 
     #[test]
     fn order_respects_every_edge_in_a_long_chain() {
-        let nodes: Vec<Node> =
-            (0..50).rev().map(|i| step(&format!("n{i:02}"), &[&format!("d{i}")], &format!("d{}", i + 1))).collect();
+        let nodes: Vec<Node> = (0..50)
+            .rev()
+            .map(|i| step(&format!("n{i:02}"), &[&format!("d{i}")], &format!("d{}", i + 1)))
+            .collect();
         let order = names(&Pipeline::new(nodes));
         let expected: Vec<String> = (0..50).map(|i| format!("n{i:02}")).collect();
         assert_eq!(order, expected);

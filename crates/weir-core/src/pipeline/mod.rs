@@ -63,9 +63,7 @@ pub enum PipelineError {
         datasets: Vec<String>,
     },
     /// A node declares a number of inputs or outputs its function does not have.
-    #[error(
-        "node `{node}` declares {declared} {what} but its function `{function}` has {actual}"
-    )]
+    #[error("node `{node}` declares {declared} {what} but its function `{function}` has {actual}")]
     Arity {
         /// The node.
         node: String,

@@ -342,7 +342,7 @@ mod tests {
         let node = node(split, ["x"], ["doubled", "text"]);
         let outputs = node.run(vec![3.0.into_payload()]).unwrap();
         assert_eq!(outputs.len(), 2);
-        assert_eq!(f64::from_payload(outputs[0].clone()).unwrap(), 6.0);
+        assert!((f64::from_payload(outputs[0].clone()).unwrap() - 6.0).abs() < f64::EPSILON);
         assert_eq!(String::from_payload(outputs[1].clone()).unwrap(), "3");
     }
 

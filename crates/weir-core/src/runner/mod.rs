@@ -1,6 +1,6 @@
 //! Runners execute a pipeline against a catalog.
 //!
-//! - [`plan`]: the checks made before any node runs (sources and types of every input).
+//! - `plan`: the checks made before any node runs (sources and types of every input).
 //! - [`sequential`]: the [`SequentialRunner`], one node after another in the pipeline's order.
 //! - [`resume`]: after a failure, the smallest set of nodes to start again from.
 //!
@@ -53,7 +53,9 @@ pub enum RunError {
         found: String,
     },
     /// A result type cannot be stored by the dataset wired to it (found before any work).
-    #[error("node `{node}` returns `{produced}`, which dataset `{dataset}` ({dataset_type}) cannot store")]
+    #[error(
+        "node `{node}` returns `{produced}`, which dataset `{dataset}` ({dataset_type}) cannot store"
+    )]
     OutputTypeMismatch {
         /// The node.
         node: String,

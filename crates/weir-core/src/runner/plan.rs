@@ -21,11 +21,14 @@ pub(crate) fn check(pipeline: &Pipeline, catalog: &DataCatalog) -> Result<(), Ru
     let producers: HashMap<&str, (&Node, usize)> = pipeline
         .nodes()
         .iter()
-        .flat_map(|node| node.outputs().iter().enumerate().map(move |(i, o)| (o.as_str(), (node, i))))
+        .flat_map(|node| {
+            node.outputs().iter().enumerate().map(move |(i, o)| (o.as_str(), (node, i)))
+        })
         .collect();
 
     for node in pipeline.nodes() {
-        for (index, (input, expected)) in node.inputs().iter().zip(node.argument_types()).enumerate()
+        for (index, (input, expected)) in
+            node.inputs().iter().zip(node.argument_types()).enumerate()
         {
             check_input(node, index, input, expected, catalog, producers.get(input.as_str()))?;
         }
@@ -67,8 +70,9 @@ fn check_input(
         (Some(kind), _) if !expected.accepts_kind(kind) => Some(kind.to_string()),
         (None, Some((producer, position))) => {
             let produced = &producer.output_types()[*position];
-            (!expected.accepts_type(produced))
-                .then(|| format!("`{}` (returned by node `{}`)", produced.name, producer.node_name()))
+            (!expected.accepts_type(produced)).then(|| {
+                format!("`{}` (returned by node `{}`)", produced.name, producer.node_name())
+            })
         }
         (None, None) => match catalog.load(input) {
             Ok(payload) if !expected.accepts_kind(payload.kind()) => Some(payload.describe()),

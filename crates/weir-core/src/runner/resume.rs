@@ -11,7 +11,11 @@ use crate::catalog::DataCatalog;
 use crate::pipeline::{Pipeline, is_parameter};
 
 /// The nodes to pass to `--from-nodes` to finish the run, given the nodes already `done`.
-pub fn nodes_to_resume_from(pipeline: &Pipeline, done: &[String], catalog: &DataCatalog) -> Vec<String> {
+pub fn nodes_to_resume_from(
+    pipeline: &Pipeline,
+    done: &[String],
+    catalog: &DataCatalog,
+) -> Vec<String> {
     let mut to_run: BTreeSet<String> = pipeline
         .nodes()
         .iter()

@@ -37,7 +37,8 @@ impl SequentialRunner {
 
             let node_started = Instant::now();
             if let Err((cause, hint)) = run_node(node, catalog) {
-                let done: Vec<String> = summary.nodes.iter().map(|(name, _)| name.clone()).collect();
+                let done: Vec<String> =
+                    summary.nodes.iter().map(|(name, _)| name.clone()).collect();
                 let resume_from = resume::nodes_to_resume_from(pipeline, &done, catalog);
                 return Err(RunError::NodeFailed {
                     node: node.node_name().to_owned(),
@@ -72,7 +73,10 @@ pub(crate) fn run_node(node: &Node, catalog: &DataCatalog) -> Result<(), (String
     save_outputs(node, outputs, catalog)
 }
 
-fn load_inputs(node: &Node, catalog: &DataCatalog) -> Result<Vec<Payload>, (String, Option<String>)> {
+fn load_inputs(
+    node: &Node,
+    catalog: &DataCatalog,
+) -> Result<Vec<Payload>, (String, Option<String>)> {
     let mut inputs = Vec::with_capacity(node.inputs().len());
     for name in node.inputs() {
         debug!(dataset = name.as_str(), "loading");
@@ -100,10 +104,9 @@ fn describe_call_error(node: &Node, error: NodeCallError) -> (String, Option<Str
             )
         }
         NodeCallError::Failed(error) => (flatten_error(error.as_ref()), None),
-        NodeCallError::Arity { expected, given } => (
-            format!("the function takes {expected} arguments but {given} inputs were given"),
-            None,
-        ),
+        NodeCallError::Arity { expected, given } => {
+            (format!("the function takes {expected} arguments but {given} inputs were given"), None)
+        }
     }
 }
 

@@ -30,7 +30,10 @@ pub fn add_split(raw: DataFrame, split: Params<SplitParams>) -> NodeResult<DataF
 }
 
 /// Fits a standard scaler on the training rows' feature columns.
-pub fn fit_scaler(table: DataFrame, columns: Params<Columns>) -> NodeResult<Artefact<StandardScaler>> {
+pub fn fit_scaler(
+    table: DataFrame,
+    columns: Params<Columns>,
+) -> NodeResult<Artefact<StandardScaler>> {
     let train = rows_of_split(&table, "train")?;
     Ok(Artefact::new(StandardScaler::fit(&train, &columns.features)?))
 }

@@ -15,7 +15,11 @@ pub fn train_model(
     params: Params<LogisticRegressionParams>,
 ) -> NodeResult<Artefact<FittedLogisticRegression>> {
     let train = rows_of_split(&master, "train")?;
-    let model = LogisticRegression::new(params.into_inner()).fit_df(&train, &columns.features, LABEL_COLUMN)?;
+    let model = LogisticRegression::new(params.into_inner()).fit_df(
+        &train,
+        &columns.features,
+        LABEL_COLUMN,
+    )?;
     if !model.converged() {
         weir::tracing::warn!(
             iterations = model.n_iter(),

@@ -69,8 +69,9 @@ impl Project {
     /// The version folders of a versioned dataset, oldest first.
     pub(crate) fn versions(&self, relative: &str) -> Vec<String> {
         let Ok(entries) = fs::read_dir(self.path(relative)) else { return Vec::new() };
-        let mut versions: Vec<String> =
-            entries.map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned()).collect();
+        let mut versions: Vec<String> = entries
+            .map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned())
+            .collect();
         versions.sort();
         versions
     }
@@ -97,7 +98,7 @@ impl Outcome {
     }
 }
 
-/// Reads a CSV file into a DataFrame.
+/// Reads a CSV file into a `DataFrame`.
 pub(crate) fn read_csv(path: &Path) -> DataFrame {
     CsvReadOptions::default()
         .with_has_header(true)

@@ -170,7 +170,10 @@ impl<'a> Args<'a> {
     }
 
     /// A string or a list of strings; `null` counts as unset.
-    pub(crate) fn strings(&self, names: &[&'static str]) -> Result<Option<Vec<String>>, CatalogError> {
+    pub(crate) fn strings(
+        &self,
+        names: &[&'static str],
+    ) -> Result<Option<Vec<String>>, CatalogError> {
         match self.get(names)? {
             None | Some((_, Value::Null)) => Ok(None),
             Some((_, Value::String(text))) => Ok(Some(vec![text.clone()])),
@@ -203,7 +206,7 @@ impl<'a> Args<'a> {
         ))
     }
 
-    /// "`name` must be <expected>, got <what it is>".
+    /// The error "option `name` must be `expected`", saying what was found instead.
     pub(crate) fn wrong(&self, name: &str, expected: &str, got: &Value) -> CatalogError {
         self.error(format!("{} must be {expected}, got {}", self.path(name), shape(got)), None)
     }
@@ -218,7 +221,7 @@ impl<'a> Args<'a> {
         }
     }
 
-    /// How an option is named in messages: `` `load_args.sep` `` or `` `filepath` ``.
+    /// How an option is named in messages: `load_args.sep`, or `filepath` at the top level.
     pub(crate) fn path(&self, name: &str) -> String {
         if self.section.is_empty() {
             format!("`{name}`")
@@ -283,10 +286,11 @@ mod tests {
     use serde_json::json;
 
     fn spec(options: Value) -> DatasetSpec {
+        let Value::Object(options) = options else { panic!("test options are a JSON object") };
         DatasetSpec {
             name: "companies".to_owned(),
             type_name: "pandas.CSVDataset".to_owned(),
-            options: options.as_object().unwrap().clone(),
+            options,
             credentials: None,
             source: None,
         }
@@ -301,7 +305,7 @@ mod tests {
         assert!(text.contains("`companies`"), "{text}");
         assert!(text.contains("`seperator`"), "{text}");
         assert!(text.contains("`sep`, `separator`"), "{text}");
-        assert_eq!(error.hint().as_deref(), Some("did you mean `separator`?"));
+        assert!(error.hint().unwrap().starts_with("did you mean `separator`"), "{error:?}");
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! | 2 | format version, unsigned little-endian: `1` |
 //! | 2 | length `n` of the type name, unsigned little-endian |
 //! | `n` | the Rust type name, UTF-8 (`std::any::type_name`, e.g. `iris::model::Model`) |
-//! | rest | the value, MessagePack as written by `rmp_serde::to_vec_named` (maps keep field names) |
+//! | rest | the value, `MessagePack` as written by `rmp_serde::to_vec_named` (maps keep field names) |
 //!
 //! A `Payload::Structured` value is stored with the type name `serde_json::Value`. Loading gives
 //! a [`Payload::Encoded`] holding the type name and the body; the node argument that knows the
@@ -62,7 +62,7 @@ impl ArtefactDataset {
             EntryKeys { type_name: Self::TYPE_NAME, extra: &["backend"], load: &[], save: &[] };
         let entry = FileEntry::parse(spec, context, keys)?;
         if let Some(backend) = entry.entry.string(&["backend"])? {
-            tracing::debug!(dataset = %spec.name, backend, "`backend` is ignored: weir stores artefacts in its own format");
+            tracing::debug!(dataset = %spec.name, backend, "`backend` ignored: weir has its own format");
         }
         Ok(ArtefactDataset { target: entry.target })
     }
@@ -75,7 +75,8 @@ impl Dataset for ArtefactDataset {
 
     fn load(&self) -> Result<Payload, CatalogError> {
         let bytes = self.target.read_bytes()?;
-        let encoded = decode(&bytes).map_err(|failure| self.target.load_error(failure.message, failure.hint))?;
+        let encoded = decode(&bytes)
+            .map_err(|failure| self.target.load_error(failure.message, failure.hint))?;
         Ok(Payload::Encoded(encoded))
     }
 
@@ -93,7 +94,8 @@ impl Dataset for ArtefactDataset {
         let body = body.map_err(|error| {
             self.target.save_error(format!("cannot encode `{type_name}`: {error}"), None)
         })?;
-        let bytes = encode(&type_name, &body).map_err(|message| self.target.save_error(message, None))?;
+        let bytes =
+            encode(&type_name, &body).map_err(|message| self.target.save_error(message, None))?;
         self.target.write_bytes(&bytes)
     }
 
@@ -110,7 +112,7 @@ impl Dataset for ArtefactDataset {
     }
 
     fn location(&self) -> Option<String> {
-        self.target.location()
+        Some(self.target.location())
     }
 
     fn versions(&self) -> Result<Vec<String>, CatalogError> {
@@ -155,7 +157,8 @@ pub fn decode(bytes: &[u8]) -> Result<EncodedArtefact, DecodeFailure> {
     if version != FORMAT_VERSION {
         return Err(DecodeFailure {
             message: format!(
-                "the artefact uses format version {version}; this build of weir reads version {FORMAT_VERSION}"
+                "the artefact uses format version {version}; \
+                 this build of weir reads version {FORMAT_VERSION}"
             ),
             hint: Some("read it with the weir version that wrote it, or save it again".to_owned()),
         });
@@ -166,7 +169,10 @@ pub fn decode(bytes: &[u8]) -> Result<EncodedArtefact, DecodeFailure> {
         return Err(truncated());
     };
     let Ok(type_name) = std::str::from_utf8(name_bytes) else {
-        return Err(DecodeFailure { message: "the artefact's type name is not UTF-8".to_owned(), hint: None });
+        return Err(DecodeFailure {
+            message: "the artefact's type name is not UTF-8".to_owned(),
+            hint: None,
+        });
     };
 
     let body = &bytes[FIXED_HEADER_LEN + name_len..];
@@ -176,9 +182,11 @@ pub fn decode(bytes: &[u8]) -> Result<EncodedArtefact, DecodeFailure> {
 fn not_an_artefact(bytes: &[u8]) -> DecodeFailure {
     let looks_like_pickle = bytes.first() == Some(&PICKLE_PROTO);
     let message = if looks_like_pickle {
-        "the file is a Python pickle, not a weir artefact; weir never reads Python pickles".to_owned()
+        "the file is a Python pickle, not a weir artefact; weir never reads Python pickles"
+            .to_owned()
     } else {
-        "the file is not a weir artefact (it does not start with `WEIRART`); weir never reads Python pickles"
+        "the file is not a weir artefact (it does not start with `WEIRART`); \
+         weir never reads Python pickles"
             .to_owned()
     };
     DecodeFailure {
@@ -213,7 +221,8 @@ mod tests {
     }
 
     fn dataset(root: &std::path::Path) -> ArtefactDataset {
-        let options = json!({"type": "pickle.PickleDataset", "filepath": "model.pkl", "backend": "pickle"});
+        let options =
+            json!({"type": "pickle.PickleDataset", "filepath": "model.pkl", "backend": "pickle"});
         ArtefactDataset::from_spec(&spec("model", options), &context(root, "v1")).unwrap()
     }
 
@@ -253,7 +262,10 @@ mod tests {
     fn a_python_pickle_is_never_read() {
         let dir = tempfile::tempdir().unwrap();
         // `pickle.dumps(1, protocol=4)`: PROTO 4, FRAME, BININT1 1, STOP.
-        write_file(&dir.path().join("model.pkl"), b"\x80\x04\x95\x04\x00\x00\x00\x00\x00\x00\x00K\x01.");
+        write_file(
+            &dir.path().join("model.pkl"),
+            b"\x80\x04\x95\x04\x00\x00\x00\x00\x00\x00\x00K\x01.",
+        );
         let error = dataset(dir.path()).load().unwrap_err();
         let text = error.to_string();
         assert!(text.contains("`model`"), "{text}");
@@ -282,7 +294,10 @@ mod tests {
         let artefact = dataset(dir.path());
         let frame = polars::df!("a" => [1]).unwrap();
         let error = artefact.save(Payload::Frame(frame)).unwrap_err();
-        assert!(error.to_string().contains("expected a typed artefact, got a DataFrame"), "{error}");
+        assert!(
+            error.to_string().contains("expected a typed artefact, got a DataFrame"),
+            "{error}"
+        );
         assert!(!artefact.accepts(DataKind::Frame));
         assert_eq!(artefact.loads(), Some(DataKind::Object));
     }

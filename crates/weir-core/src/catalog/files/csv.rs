@@ -3,7 +3,7 @@
 //!
 //! `load_args` take pandas' names and Polars' alike, so entries written for either Kedro dataset
 //! work unchanged: `sep`/`separator`, `header` (`0` or `infer`: the first row is the header,
-//! `null`: no header, `n`: the header is row `n`), `has_header`, `encoding` (UTF-8 only),
+//! `null` or `None`: no header, `n`: the header is row `n`), `has_header`, `encoding` (UTF-8 only),
 //! `skiprows`/`skip_rows`, `usecols`/`columns` (names or positions), `na_values`/`null_values`
 //! (a string, a list, or a mapping of column to string), `comment`/`comment_prefix`,
 //! `quotechar`/`quote_char`, `nrows`/`n_rows`, `infer_schema_length` and `try_parse_dates`.
@@ -120,7 +120,8 @@ impl CsvDataset {
         context: &DatasetContext,
         extra: &'static [&'static str],
     ) -> Result<Self, CatalogError> {
-        let keys = EntryKeys { type_name: Self::TYPE_NAME, extra, load: LOAD_KEYS, save: SAVE_KEYS };
+        let keys =
+            EntryKeys { type_name: Self::TYPE_NAME, extra, load: LOAD_KEYS, save: SAVE_KEYS };
         let entry = FileEntry::parse(spec, context, keys)?;
         let read = read_options(&entry.load_args)?;
         let write = write_settings(&entry.save_args)?;
@@ -176,7 +177,7 @@ impl Dataset for CsvDataset {
     }
 
     fn location(&self) -> Option<String> {
-        self.target.location()
+        Some(self.target.location())
     }
 
     fn versions(&self) -> Result<Vec<String>, CatalogError> {
@@ -213,7 +214,9 @@ fn header(args: &Args<'_>) -> Result<(bool, usize), CatalogError> {
         return Ok((true, 0));
     };
     match value {
+        // `header: None` in YAML is the string "None": the user meant Python's `None`.
         Value::Null if name == "header" => Ok((false, 0)),
+        Value::String(text) if name == "header" && text == "None" => Ok((false, 0)),
         Value::Bool(flag) => Ok((*flag, 0)),
         Value::String(text) if name == "header" && text == "infer" => Ok((true, 0)),
         Value::Number(_) if name == "header" => Ok((true, args.count_value(name, value)?)),
@@ -254,7 +257,9 @@ fn null_values(args: &Args<'_>) -> Result<Option<NullValues>, CatalogError> {
     };
     let Value::Object(per_column) = value else {
         let values = args.strings(&[name])?.unwrap_or_default();
-        return Ok(Some(NullValues::AllColumns(values.into_iter().map(PlSmallStr::from).collect())));
+        return Ok(Some(NullValues::AllColumns(
+            values.into_iter().map(PlSmallStr::from).collect(),
+        )));
     };
 
     let mut named = Vec::with_capacity(per_column.len());
@@ -297,7 +302,11 @@ fn write_settings(args: &Args<'_>) -> Result<WriteSettings, CatalogError> {
     if args.boolean(&["index"])? == Some(true) {
         return Err(args.error(
             "`save_args.index: true` is not supported: Polars frames have no index".to_owned(),
-            Some("drop `index` (or set it to `false`); to keep row numbers, add them as a column in the node, e.g. with `DataFrame::with_row_index`".to_owned()),
+            Some(
+                "drop `index` (or set it to `false`); to keep row numbers, add them as a column \
+                 in the node, e.g. with `DataFrame::with_row_index`"
+                    .to_owned(),
+            ),
         ));
     }
 
@@ -414,8 +423,9 @@ mod tests {
         // pandas: df.to_csv(path, index=False) writes a header, `,` separators, `\n` line ends,
         // and quotes only fields that need it.
         let dir = tempfile::tempdir().unwrap();
-        let csv = dataset(dir.path(), json!({"filepath": "out.csv", "save_args": {"index": false}}))
-            .unwrap();
+        let csv =
+            dataset(dir.path(), json!({"filepath": "out.csv", "save_args": {"index": false}}))
+                .unwrap();
         let frame = df!("id" => [1i64, 2], "name" => ["ACME", "B,C"]).unwrap();
         csv.save(Payload::Frame(frame)).unwrap();
         let text = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
@@ -449,7 +459,7 @@ mod tests {
     fn a_lazy_frame_is_collected_on_save() {
         let dir = tempfile::tempdir().unwrap();
         let csv = dataset(dir.path(), json!({"filepath": "out.csv"})).unwrap();
-        csv.save(Payload::Lazy(sample().lazy())).unwrap();
+        csv.save(Payload::Lazy(Box::new(sample().lazy()))).unwrap();
         assert!(load_frame(&csv).equals(&sample()));
     }
 
@@ -494,6 +504,17 @@ mod tests {
     }
 
     #[test]
+    fn header_none_written_python_style_means_no_header() {
+        let dir = tempfile::tempdir().unwrap();
+        write_file(&dir.path().join("in.csv"), b"a,b\n1,2\n");
+        let options = json!({"filepath": "in.csv", "load_args": {"header": "None"}});
+        let frame = load_frame(&dataset(dir.path(), options).unwrap());
+        assert_eq!(frame.height(), 2, "{frame}");
+        let names: Vec<&str> = frame.get_column_names().iter().map(|name| name.as_str()).collect();
+        assert_eq!(names, vec!["column_1", "column_2"]);
+    }
+
+    #[test]
     fn an_unknown_load_arg_suggests_the_right_one() {
         let dir = tempfile::tempdir().unwrap();
         let error =
@@ -502,7 +523,7 @@ mod tests {
         let text = error.to_string();
         assert!(text.contains("`companies`") && text.contains("`seperator`"), "{text}");
         assert!(text.contains("`sep`"), "{text}");
-        assert_eq!(error.hint().as_deref(), Some("did you mean `separator`?"));
+        assert!(error.hint().unwrap().starts_with("did you mean `separator`"), "{error:?}");
     }
 
     #[test]

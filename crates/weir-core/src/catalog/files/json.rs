@@ -86,8 +86,9 @@ impl Dataset for JsonDataset {
 
     fn save(&self, payload: Payload) -> Result<(), CatalogError> {
         let value = structured_of(&self.target, &payload)?;
-        let text = to_json_text(value, self.layout)
-            .map_err(|error| self.target.save_error(format!("cannot encode JSON: {error}"), None))?;
+        let text = to_json_text(value, self.layout).map_err(|error| {
+            self.target.save_error(format!("cannot encode JSON: {error}"), None)
+        })?;
         self.target.write_bytes(text.as_bytes())
     }
 
@@ -104,7 +105,7 @@ impl Dataset for JsonDataset {
     }
 
     fn location(&self) -> Option<String> {
-        self.target.location()
+        Some(self.target.location())
     }
 
     fn versions(&self) -> Result<Vec<String>, CatalogError> {
@@ -118,7 +119,8 @@ pub(crate) fn structured_of(target: &FileTarget, payload: &Payload) -> Result<Va
         target.save_error(
             error.to_string(),
             Some(
-                "JSON and YAML datasets store parameters, serde values and artefacts; save tables with a CSV or Parquet dataset"
+                "JSON and YAML datasets store parameters, serde values and artefacts; \
+                 save tables with a CSV or Parquet dataset"
                     .to_owned(),
             ),
         )
@@ -132,17 +134,12 @@ pub(crate) fn to_json_text(mut value: Value, layout: JsonLayout) -> Result<Strin
     }
 
     let mut bytes = Vec::new();
-    match layout.indent {
-        Some(width) => {
-            let indent = " ".repeat(width);
-            let mut serializer =
-                Serializer::with_formatter(&mut bytes, PrettyFormatter::with_indent(indent.as_bytes()));
-            value.serialize(&mut serializer)?;
-        }
-        None => {
-            let mut serializer = Serializer::with_formatter(&mut bytes, PythonCompact);
-            value.serialize(&mut serializer)?;
-        }
+    if let Some(width) = layout.indent {
+        let indent = " ".repeat(width);
+        let formatter = PrettyFormatter::with_indent(indent.as_bytes());
+        value.serialize(&mut Serializer::with_formatter(&mut bytes, formatter))?;
+    } else {
+        value.serialize(&mut Serializer::with_formatter(&mut bytes, PythonCompact))?;
     }
 
     let text = String::from_utf8(bytes).map_err(io::Error::other)?;
@@ -155,11 +152,19 @@ pub(crate) fn to_json_text(mut value: Value, layout: JsonLayout) -> Result<Strin
 struct PythonCompact;
 
 impl Formatter for PythonCompact {
-    fn begin_array_value<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         if first { Ok(()) } else { writer.write_all(b", ") }
     }
 
-    fn begin_object_key<W: ?Sized + io::Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         if first { Ok(()) } else { writer.write_all(b", ") }
     }
 
@@ -271,7 +276,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_file(&dir.path().join("m.json"), b"{not json");
         let error = dataset(dir.path(), json!({"filepath": "m.json"})).load().unwrap_err();
-        assert!(error.to_string().contains("`metrics`") && error.to_string().contains("invalid JSON"));
+        assert!(
+            error.to_string().contains("`metrics`") && error.to_string().contains("invalid JSON")
+        );
     }
 
     #[test]

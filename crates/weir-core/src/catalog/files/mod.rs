@@ -4,8 +4,8 @@
 //!
 //! | type | module | loads | saves |
 //! |---|---|---|---|
-//! | `weir.CSVDataset` | [`csv`] | a DataFrame | a DataFrame or LazyFrame |
-//! | `weir.ParquetDataset` | [`parquet`] | a DataFrame | a DataFrame or LazyFrame |
+//! | `weir.CSVDataset` | [`csv`] | a `DataFrame` | a `DataFrame` or `LazyFrame` |
+//! | `weir.ParquetDataset` | [`parquet`] | a `DataFrame` | a `DataFrame` or `LazyFrame` |
 //! | `weir.JSONDataset` | [`json`] | structured data | anything structured |
 //! | `weir.YAMLDataset` | [`yaml`] | structured data | anything structured |
 //! | `weir.TextDataset` | [`text`] | text | text |
@@ -19,7 +19,7 @@
 //!
 //! # Limitations
 //!
-//! Local files only (see [`storage`](super::storage)). Every save writes the whole file; there is
+//! Local files only (see [`storage`]). Every save writes the whole file; there is
 //! no append mode.
 //!
 //! This module uses `catalog`'s dataset, storage and version modules, `data` and `error`.
@@ -125,7 +125,7 @@ fn check_fs_args(spec: &DatasetSpec, type_name: &'static str) -> Result<(), Cata
             open_args.require_utf8(&["encoding"])?;
         }
     }
-    tracing::debug!(dataset = %spec.name, keys = ?fs_args.keys(), "fs_args are ignored for local files");
+    tracing::debug!(dataset = %spec.name, keys = ?fs_args.keys(), "fs_args ignored for local files");
     Ok(())
 }
 
@@ -154,10 +154,9 @@ impl FileTarget {
         };
         let path = storage::resolve_filepath(dataset, filepath, context)?;
         if path.file_name().is_none() {
-            return Err(entry.error(
-                format!("`filepath` `{filepath}` does not end in a file name"),
-                None,
-            ));
+            return Err(
+                entry.error(format!("`filepath` `{filepath}` does not end in a file name"), None)
+            );
         }
 
         let versioned = entry.boolean(&["versioned"])?.unwrap_or(false);
@@ -172,8 +171,8 @@ impl FileTarget {
     }
 
     /// The `filepath` as written in the entry.
-    pub(crate) fn location(&self) -> Option<String> {
-        Some(self.filepath.clone())
+    pub(crate) fn location(&self) -> String {
+        self.filepath.clone()
     }
 
     /// The versions present, oldest first; empty for an unversioned dataset.
@@ -181,9 +180,8 @@ impl FileTarget {
         if self.versioning.is_none() {
             return Ok(Vec::new());
         }
-        version::list_versions(&self.path).map_err(|error| {
-            self.load_error(format!("cannot list the versions: {error}"), None)
-        })
+        version::list_versions(&self.path)
+            .map_err(|error| self.load_error(format!("cannot list the versions: {error}"), None))
     }
 
     /// Whether there is a file to load.
@@ -227,7 +225,9 @@ impl FileTarget {
             } else {
                 "point `filepath` at a file"
             };
-            return Err(self.load_error("`filepath` is a folder, not a file", Some(hint.to_owned())));
+            return Err(
+                self.load_error("`filepath` is a folder, not a file", Some(hint.to_owned()))
+            );
         }
         Err(self.load_error(
             format!("no file at `{}`", self.path.display()),
@@ -248,7 +248,8 @@ impl FileTarget {
         self.load_error(
             message,
             Some(format!(
-                "run the pipeline that produces `{}` first; versions are stored as `{}/<version>/{file_name}`",
+                "run the pipeline that produces `{}` first; \
+                 versions are stored as `{}/<version>/{file_name}`",
                 self.dataset, self.filepath
             )),
         )
@@ -280,7 +281,10 @@ impl FileTarget {
         if path.exists() {
             return Err(self.save_error(
                 format!("version `{}` already exists at `{}`", versioning.save, path.display()),
-                Some("saved versions are never overwritten; run again to get a new version".to_owned()),
+                Some(
+                    "saved versions are never overwritten; run again to get a new version"
+                        .to_owned(),
+                ),
             ));
         }
         Ok(path)
@@ -320,22 +324,30 @@ impl FileTarget {
     }
 
     /// A load error for this dataset.
-    pub(crate) fn load_error(&self, message: impl Into<String>, hint: Option<String>) -> CatalogError {
+    pub(crate) fn load_error(
+        &self,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> CatalogError {
         CatalogError::Load {
             dataset: self.dataset.clone(),
             type_name: self.type_name.to_owned(),
-            location: self.location(),
+            location: Some(self.location()),
             message: message.into(),
             hint,
         }
     }
 
     /// A save error for this dataset.
-    pub(crate) fn save_error(&self, message: impl Into<String>, hint: Option<String>) -> CatalogError {
+    pub(crate) fn save_error(
+        &self,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> CatalogError {
         CatalogError::Save {
             dataset: self.dataset.clone(),
             type_name: self.type_name.to_owned(),
-            location: self.location(),
+            location: Some(self.location()),
             message: message.into(),
             hint,
         }
@@ -366,7 +378,10 @@ fn versioning(
             None => Ok(None),
             Some(version) => Err(entry.error(
                 format!("load version `{version}` is pinned, but the dataset is not versioned"),
-                Some("add `versioned: true` to the entry, or drop it from `--load-versions`".to_owned()),
+                Some(
+                    "add `versioned: true` to the entry, or drop it from `--load-versions`"
+                        .to_owned(),
+                ),
             )),
         };
     }
@@ -397,14 +412,23 @@ pub fn eager_polars_from_spec(
     let format = match spec.options.get("file_format") {
         Some(Value::String(format)) => format.to_ascii_lowercase(),
         Some(other) => {
-            return Err(invalid(format!("`file_format` must be a string, got {}", args::shape(other))));
+            return Err(invalid(format!(
+                "`file_format` must be a string, got {}",
+                args::shape(other)
+            )));
         }
-        None => return Err(invalid("`polars.EagerPolarsDataset` needs a `file_format`".to_owned())),
+        None => {
+            return Err(invalid("`polars.EagerPolarsDataset` needs a `file_format`".to_owned()));
+        }
     };
     match format.as_str() {
         "csv" => Ok(Arc::new(CsvDataset::with_extra_keys(spec, context, &["file_format"])?)),
-        "parquet" => Ok(Arc::new(ParquetDataset::with_extra_keys(spec, context, &["file_format"])?)),
-        _ => Err(invalid(format!("`file_format` `{format}` is not supported; weir reads {SUPPORTED}"))),
+        "parquet" => {
+            Ok(Arc::new(ParquetDataset::with_extra_keys(spec, context, &["file_format"])?))
+        }
+        _ => Err(invalid(format!(
+            "`file_format` `{format}` is not supported; weir reads {SUPPORTED}"
+        ))),
     }
 }
 
@@ -415,9 +439,9 @@ pub(crate) fn frame_of(
 ) -> Result<polars::prelude::DataFrame, CatalogError> {
     match payload {
         Payload::Frame(frame) => Ok(frame),
-        Payload::Lazy(lazy) => lazy
-            .collect()
-            .map_err(|error| target.save_error(format!("cannot collect the lazy frame: {error}"), None)),
+        Payload::Lazy(lazy) => lazy.collect().map_err(|error| {
+            target.save_error(format!("cannot collect the lazy frame: {error}"), None)
+        }),
         other => Err(target.wrong_payload(&other, "a DataFrame")),
     }
 }
@@ -435,7 +459,7 @@ pub(crate) mod test_support {
 
     /// A spec named `name` with the given options (a JSON object).
     pub(crate) fn spec(name: &str, options: Value) -> DatasetSpec {
-        let options = options.as_object().expect("test options are a JSON object").clone();
+        let Value::Object(options) = options else { panic!("test options are a JSON object") };
         let type_name = options.get("type").and_then(Value::as_str).unwrap_or("test").to_owned();
         DatasetSpec { name: name.to_owned(), type_name, options, credentials: None, source: None }
     }
@@ -484,8 +508,11 @@ mod tests {
     #[test]
     fn a_missing_filepath_is_reported_with_a_hint() {
         let dir = tempfile::tempdir().unwrap();
-        let error = TextDataset::from_spec(&spec("notes", json!({"type": "text"})), &context(dir.path(), V1))
-            .unwrap_err();
+        let error = TextDataset::from_spec(
+            &spec("notes", json!({"type": "text"})),
+            &context(dir.path(), V1),
+        )
+        .unwrap_err();
         assert!(error.to_string().contains("needs a `filepath`"), "{error}");
         assert!(error.hint().unwrap().contains("filepath: data/01_raw/notes"));
     }
@@ -494,8 +521,8 @@ mod tests {
     fn unknown_top_level_keys_suggest_the_right_one() {
         let dir = tempfile::tempdir().unwrap();
         let options = json!({"type": "text", "filepath": "a.txt", "versoined": true});
-        let error = TextDataset::from_spec(&spec("notes", options), &context(dir.path(), V1))
-            .unwrap_err();
+        let error =
+            TextDataset::from_spec(&spec("notes", options), &context(dir.path(), V1)).unwrap_err();
         assert!(error.to_string().contains("`versoined`"), "{error}");
         assert_eq!(error.hint().as_deref(), Some("did you mean `versioned`?"));
     }
@@ -518,7 +545,10 @@ mod tests {
         let dataset = text_dataset(dir.path(), V1, json!({"filepath": "data/notes.txt"}));
         let error = dataset.load().unwrap_err();
         let text = error.to_string();
-        assert!(text.starts_with("cannot load dataset `notes` (weir.TextDataset at `data/notes.txt`)"), "{text}");
+        assert!(
+            text.starts_with("cannot load dataset `notes` (weir.TextDataset at `data/notes.txt`)"),
+            "{text}"
+        );
         assert!(error.hint().unwrap().contains("run the pipeline that produces `notes`"));
         assert!(!dataset.exists().unwrap());
     }
@@ -578,7 +608,8 @@ mod tests {
     #[test]
     fn a_versioned_dataset_with_no_versions_says_so() {
         let dir = tempfile::tempdir().unwrap();
-        let dataset = text_dataset(dir.path(), V1, json!({"filepath": "notes.txt", "versioned": true}));
+        let dataset =
+            text_dataset(dir.path(), V1, json!({"filepath": "notes.txt", "versioned": true}));
         let error = dataset.load().unwrap_err();
         assert!(error.to_string().contains("no version has been saved yet"), "{error}");
         assert!(error.hint().unwrap().contains("notes.txt/<version>/notes.txt"));
@@ -591,8 +622,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut ctx = context(dir.path(), V1);
         ctx.load_versions.insert("notes".into(), V1.into());
-        let error = TextDataset::from_spec(&spec("notes", json!({"filepath": "a.txt"})), &ctx)
-            .unwrap_err();
+        let error =
+            TextDataset::from_spec(&spec("notes", json!({"filepath": "a.txt"})), &ctx).unwrap_err();
         assert!(error.hint().unwrap().contains("versioned: true"));
     }
 

@@ -49,7 +49,8 @@ impl ParquetDataset {
         context: &DatasetContext,
         extra: &'static [&'static str],
     ) -> Result<Self, CatalogError> {
-        let keys = EntryKeys { type_name: Self::TYPE_NAME, extra, load: LOAD_KEYS, save: SAVE_KEYS };
+        let keys =
+            EntryKeys { type_name: Self::TYPE_NAME, extra, load: LOAD_KEYS, save: SAVE_KEYS };
         let entry = FileEntry::parse(spec, context, keys)?;
         let load_args = &entry.load_args;
         let save_args = &entry.save_args;
@@ -57,7 +58,10 @@ impl ParquetDataset {
         if save_args.boolean(&["index"])? == Some(true) {
             return Err(save_args.error(
                 "`save_args.index: true` is not supported: Polars frames have no index".to_owned(),
-                Some("drop `index`; to keep row numbers, add them as a column in the node".to_owned()),
+                Some(
+                    "drop `index`; to keep row numbers, add them as a column in the node"
+                        .to_owned(),
+                ),
             ));
         }
 
@@ -82,7 +86,8 @@ impl Dataset for ParquetDataset {
         if let Some(n_rows) = self.n_rows {
             reader = reader.with_slice(Some((0, n_rows)));
         }
-        let frame = reader.finish().map_err(|error| self.target.load_error(error.to_string(), None))?;
+        let frame =
+            reader.finish().map_err(|error| self.target.load_error(error.to_string(), None))?;
         Ok(Payload::Frame(frame))
     }
 
@@ -111,7 +116,7 @@ impl Dataset for ParquetDataset {
     }
 
     fn location(&self) -> Option<String> {
-        self.target.location()
+        Some(self.target.location())
     }
 
     fn versions(&self) -> Result<Vec<String>, CatalogError> {
@@ -177,9 +182,11 @@ mod tests {
             .unwrap()
             .save(Payload::Frame(sample()))
             .unwrap();
-        let subset =
-            dataset(dir.path(), json!({"filepath": "f.parquet", "load_args": {"columns": ["name"]}}))
-                .unwrap();
+        let subset = dataset(
+            dir.path(),
+            json!({"filepath": "f.parquet", "load_args": {"columns": ["name"]}}),
+        )
+        .unwrap();
         let Payload::Frame(back) = subset.load().unwrap() else { panic!("frame expected") };
         assert!(back.equals(&df!("name" => ["a", "b", "c"]).unwrap()), "{back}");
     }

@@ -52,7 +52,10 @@ impl Dataset for TextDataset {
                     "the file is not valid UTF-8 (first bad byte at offset {})",
                     error.utf8_error().valid_up_to()
                 ),
-                Some("weir reads text as UTF-8 only; convert the file (e.g. with `iconv`)".to_owned()),
+                Some(
+                    "weir reads text as UTF-8 only; convert the file (e.g. with `iconv`)"
+                        .to_owned(),
+                ),
             )
         })?;
         Ok(Payload::Text(text))
@@ -78,7 +81,7 @@ impl Dataset for TextDataset {
     }
 
     fn location(&self) -> Option<String> {
-        self.target.location()
+        Some(self.target.location())
     }
 
     fn versions(&self) -> Result<Vec<String>, CatalogError> {
@@ -111,7 +114,8 @@ mod tests {
     fn a_non_utf8_file_is_refused_with_a_hint() {
         let dir = tempfile::tempdir().unwrap();
         write_file(&dir.path().join("latin.txt"), b"caf\xe9");
-        let error = dataset(dir.path(), json!({"filepath": "latin.txt"})).unwrap().load().unwrap_err();
+        let error =
+            dataset(dir.path(), json!({"filepath": "latin.txt"})).unwrap().load().unwrap_err();
         assert!(error.to_string().contains("offset 3"), "{error}");
     }
 
@@ -126,6 +130,9 @@ mod tests {
             let error = dataset(dir.path(), options).unwrap_err();
             assert!(error.to_string().contains("UTF-8 only"), "{error}");
         }
-        assert!(dataset(dir.path(), json!({"filepath": "a.txt", "load_args": {"encoding": "UTF8"}})).is_ok());
+        assert!(
+            dataset(dir.path(), json!({"filepath": "a.txt", "load_args": {"encoding": "UTF8"}}))
+                .is_ok()
+        );
     }
 }

@@ -8,11 +8,11 @@
 //!
 //! # Limitations
 //!
-//! - Keys are kept in the order they were built; PyYAML sorts them unless told `sort_keys:
-//!   False`. Set `sort_keys: true` to get PyYAML's default order.
+//! - Keys are kept in the order they were built; `PyYAML` sorts them unless told `sort_keys:
+//!   False`. Set `sort_keys: true` to get `PyYAML`'s default order.
 //! - Values must fit JSON's model: mappings with non-string keys, anchors reused as merge keys
 //!   and tagged values are read as far as that model allows, or refused.
-//! - An empty file loads as `null`, like PyYAML's `safe_load`.
+//! - An empty file loads as `null`, like `PyYAML`'s `safe_load`.
 
 use serde_json::Value;
 
@@ -76,8 +76,9 @@ impl Dataset for YamlDataset {
         if self.sort_keys {
             value.sort_all_objects();
         }
-        let text = serde_norway::to_string(&value)
-            .map_err(|error| self.target.save_error(format!("cannot encode YAML: {error}"), None))?;
+        let text = serde_norway::to_string(&value).map_err(|error| {
+            self.target.save_error(format!("cannot encode YAML: {error}"), None)
+        })?;
         self.target.write_bytes(text.as_bytes())
     }
 
@@ -94,7 +95,7 @@ impl Dataset for YamlDataset {
     }
 
     fn location(&self) -> Option<String> {
-        self.target.location()
+        Some(self.target.location())
     }
 
     fn versions(&self) -> Result<Vec<String>, CatalogError> {
@@ -114,7 +115,7 @@ mod tests {
 
     #[test]
     fn block_style_output_matches_pyyaml() {
-        // PyYAML: yaml.dump({"b": [1, 2], "a": {"x": "1"}}, default_flow_style=False,
+        // `PyYAML`: yaml.dump({"b": [1, 2], "a": {"x": "1"}}, default_flow_style=False,
         // sort_keys=True) == "a:\n  x: '1'\nb:\n- 1\n- 2\n"
         let dir = tempfile::tempdir().unwrap();
         let options = json!({"filepath": "p.yml", "save_args": {"sort_keys": true}});

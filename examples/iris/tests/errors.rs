@@ -1,0 +1,243 @@
+//! User mistakes, made on a temporary copy of the iris project: each ends in one message saying
+//! what, where and how to fix it, with exit code 2 (set-up) or 1 (a node failed), no panic, and
+//! no half-written dataset.
+
+#![allow(clippy::unwrap_used, clippy::float_cmp, reason = "test code: a panic is a failed test")]
+
+mod support;
+
+use support::Project;
+
+/// The message has no panic or backtrace in it.
+fn assert_clean(stderr: &str) {
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("RUST_BACKTRACE"), "{stderr}");
+    assert!(!stderr.contains("internal error"), "{stderr}");
+}
+
+#[test]
+fn bad_yaml_names_file_line_and_column() {
+    let project = Project::copy();
+    project.write("conf/local/catalog.yml", "iris_raw:\n  type: [unclosed\n");
+    let outcome = project.run(&["run"]);
+    outcome.expect_code(2);
+    assert_clean(&outcome.stderr);
+    assert!(outcome.stderr.contains("conf/local/catalog.yml:"), "{}", outcome.stderr);
+    // The error is on line 2 or 3 (the flow sequence is never closed).
+    let location = outcome.stderr.split("catalog.yml:").nth(1).unwrap();
+    let line: usize = location.split(':').next().unwrap().parse().unwrap();
+    assert!((2..=3).contains(&line), "{}", outcome.stderr);
+    assert!(project.written_files().is_empty(), "{:?}", project.written_files());
+}
+
+#[test]
+fn unknown_dataset_type_suggests_the_right_one() {
+    let project = Project::copy();
+    project.write(
+        "conf/local/catalog.yml",
+        "iris_raw:\n  type: pandas.CSVDatset\n  filepath: data/01_raw/iris.csv\n",
+    );
+    let outcome = project.run(&["run"]);
+    outcome.expect_code(2);
+    assert_clean(&outcome.stderr);
+    assert!(
+        outcome.stderr.contains("unknown dataset type `pandas.CSVDatset`"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(outcome.stderr.contains("`iris_raw`"), "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("conf/local/catalog.yml:1"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("hint: did you mean `pandas.CSVDataset`"),
+        "{}",
+        outcome.stderr
+    );
+}
+
+#[test]
+fn missing_input_file_names_the_dataset_and_leaves_nothing_behind() {
+    let project = Project::copy();
+    let outcome = project.run(&["run", "--params", "iris_raw_path=data/01_raw/nowhere.csv"]);
+    outcome.expect_code(1);
+    assert_clean(&outcome.stderr);
+    assert!(outcome.stderr.contains("`iris_raw`"), "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("nowhere.csv"), "{}", outcome.stderr);
+    assert!(project.written_files().is_empty(), "{:?}", project.written_files());
+}
+
+#[test]
+fn missing_parameter_names_the_node_before_any_work() {
+    let project = Project::copy();
+    std::fs::remove_file(project.path("conf/base/parameters_model_train.yml")).unwrap();
+    let outcome = project.run(&["run"]);
+    outcome.expect_code(2);
+    assert_clean(&outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains("node `train_model` read(s) parameter `model`, which is not defined"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(project.written_files().is_empty(), "{:?}", project.written_files());
+}
+
+#[test]
+fn split_ratios_that_do_not_sum_to_one_fail_the_node_and_print_the_resume_command() {
+    let project = Project::copy();
+    let outcome = project.run(&["run", "--params", "split.train=0.7"]);
+    outcome.expect_code(1);
+    assert_clean(&outcome.stderr);
+    assert!(outcome.stderr.contains("node `add_split` failed"), "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("sum"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("run --params split.train=0.7 --from-nodes add_split"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(project.written_files().is_empty(), "{:?}", project.written_files());
+}
+
+#[test]
+fn resume_command_starts_at_the_nearest_persisted_inputs() {
+    let project = Project::copy();
+    // Training succeeds, then the predict input is missing: `predict` fails and every input
+    // it needs is persisted, so the run resumes from `predict` alone.
+    let outcome = project.run(&["run", "--params", "iris_predict_path=missing.csv"]);
+    outcome.expect_code(1);
+    assert!(outcome.stderr.contains("--from-nodes predict\n"), "{}", outcome.stderr);
+
+    let resumed = project.run(&["run", "--from-nodes", "predict"]);
+    resumed.expect_code(0);
+    assert!(project.path("data/07_model_output/iris_predictions.csv").is_file());
+}
+
+#[test]
+fn argument_type_mismatch_is_found_before_any_work() {
+    let project = Project::copy();
+    project.write(
+        "conf/local/catalog.yml",
+        "iris_raw:\n  type: json.JSONDataset\n  filepath: data/01_raw/iris.json\n",
+    );
+    let outcome = project.run(&["run"]);
+    outcome.expect_code(2);
+    assert_clean(&outcome.stderr);
+    assert!(
+        outcome.stderr.contains(
+            "node `add_split`, argument 1: expects `DataFrame` but dataset `iris_raw` gives structured data"
+        ),
+        "{}",
+        outcome.stderr
+    );
+    assert!(project.written_files().is_empty(), "{:?}", project.written_files());
+}
+
+#[test]
+fn result_type_mismatch_is_found_before_any_work() {
+    let project = Project::copy();
+    project.write(
+        "conf/local/catalog.yml",
+        "iris_split:\n  type: text.TextDataset\n  filepath: data/02_intermediate/split.txt\n",
+    );
+    let outcome = project.run(&["run"]);
+    outcome.expect_code(2);
+    assert!(
+        outcome.stderr.contains("node `add_split` returns `DataFrame`, which dataset `iris_split`"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(project.written_files().is_empty(), "{:?}", project.written_files());
+}
+
+#[test]
+fn unknown_pipeline_and_node_names_list_what_exists() {
+    let project = Project::copy();
+    let outcome = project.run(&["run", "--pipeline", "training"]);
+    outcome.expect_code(2);
+    assert!(outcome.stderr.contains("there is no pipeline named `training`"), "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("`model_train`"), "{}", outcome.stderr);
+
+    let outcome = project.run(&["run", "--nodes", "fit_scalar"]);
+    outcome.expect_code(2);
+    assert!(outcome.stderr.contains("did you mean `fit_scaler`?"), "{}", outcome.stderr);
+}
+
+#[test]
+fn unknown_environment_lists_the_ones_present() {
+    let project = Project::copy();
+    let outcome = project.run(&["run", "--env", "prod"]);
+    outcome.expect_code(2);
+    assert_clean(&outcome.stderr);
+    assert!(outcome.stderr.contains("prod"), "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("local"), "{}", outcome.stderr);
+}
+
+#[test]
+fn malformed_params_show_the_syntax() {
+    let project = Project::copy();
+    let outcome = project.run(&["run", "--params", "split.train"]);
+    outcome.expect_code(2);
+    assert_clean(&outcome.stderr);
+    assert!(outcome.stderr.contains("hint:"), "{}", outcome.stderr);
+}
+
+#[test]
+fn outside_a_project_says_how_to_find_one() {
+    let empty = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_iris"))
+        .arg("run")
+        .current_dir(empty.path())
+        .env_remove("WEIR_PROJECT_DIR")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no weir project found"), "{stderr}");
+    assert!(stderr.contains("--project-dir"), "{stderr}");
+}
+
+#[test]
+fn catalog_list_shows_types_and_locations_but_never_credentials() {
+    let project = Project::copy();
+    project.write(
+        "conf/local/credentials.yml",
+        "warehouse:\n  username: analyst\n  password: s3cr3t-value\n",
+    );
+    project.write(
+        "conf/local/catalog.yml",
+        "iris_raw:\n  type: pandas.CSVDataset\n  filepath: data/01_raw/iris.csv\n  credentials: warehouse\n",
+    );
+    let outcome = project.run(&["catalog", "list", "--pipeline", "data_engineering"]);
+    outcome.expect_code(0);
+    assert!(outcome.stdout.contains("iris_raw"), "{}", outcome.stdout);
+    assert!(outcome.stdout.contains("pandas.CSVDataset"), "{}", outcome.stdout);
+    assert!(outcome.stdout.contains("data/01_raw/iris.csv"), "{}", outcome.stdout);
+    assert!(outcome.stdout.contains("iris_split"), "in-memory datasets are listed too");
+    assert!(!outcome.stdout.contains("s3cr3t"), "{}", outcome.stdout);
+    assert!(!outcome.stderr.contains("s3cr3t"), "{}", outcome.stderr);
+}
+
+#[test]
+fn pipeline_list_and_json_logs() {
+    let project = Project::copy();
+    let outcome = project.run(&["pipeline", "list"]);
+    outcome.expect_code(0);
+    for name in ["data_engineering", "model_train", "model_predict", "__default__"] {
+        assert!(outcome.stdout.contains(name), "{}", outcome.stdout);
+    }
+
+    let outcome = project.run(&["run", "--pipeline", "data_engineering", "--log-format", "json"]);
+    outcome.expect_code(0);
+    let events: Vec<serde_json::Value> = outcome
+        .stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON event per line"))
+        .collect();
+    let completed: Vec<&str> = events
+        .iter()
+        .filter(|event| event["message"] == "completed node")
+        .map(|event| event["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(completed, ["add_split", "fit_label_encoder", "fit_scaler", "build_master_table"]);
+    assert!(events.iter().all(|event| event["level"].is_string()));
+}
