@@ -36,7 +36,8 @@ fn project_root(explicit: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
     }
     let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     if let Some(root) = find_project_root(&here) {
-        return Ok(root);
+        // Inside the project itself, paths in messages read best relative: `conf/base/...`.
+        return Ok(if root == here { PathBuf::new() } else { root });
     }
     report::write_stderr(&format!(
         "error: no weir project found in `{}` or its parents\nhint: run the command inside a project (a folder holding `conf/base`), or pass --project-dir\n",
