@@ -241,3 +241,26 @@ fn pipeline_list_and_json_logs() {
     assert_eq!(completed, ["add_split", "fit_label_encoder", "fit_scaler", "build_master_table"]);
     assert!(events.iter().all(|event| event["level"].is_string()));
 }
+
+#[test]
+fn pipeline_describe_reports_free_inputs_and_final_outputs() {
+    let project = Project::copy();
+    let outcome = project.run(&["pipeline", "describe", "data_engineering", "--format", "json"]);
+    outcome.expect_code(0);
+    let description: serde_json::Value = serde_json::from_str(&outcome.stdout).unwrap();
+    assert_eq!(
+        description["inputs"],
+        serde_json::json!(["iris_raw", "params:columns", "params:split"])
+    );
+    assert_eq!(
+        description["outputs"],
+        serde_json::json!(["label_encoder", "master_table", "scaler"])
+    );
+    let nodes: Vec<&str> = description["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(nodes, ["add_split", "fit_label_encoder", "fit_scaler", "build_master_table"]);
+}

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use weir_core::project::ProjectDefinition;
+use weir_core::project::{ProjectDefinition, Session};
 
 use crate::cli::{CatalogListArgs, OutputFormat};
 use crate::report::{self, EXIT_USAGE};
@@ -29,26 +29,18 @@ pub(crate) fn list(project: ProjectDefinition, root: &Path, args: &CatalogListAr
     };
 
     let mut listing = Vec::new();
+    if names.is_empty() {
+        // No project code (the standalone `weir` binary): list what the configuration declares.
+        let declared: Vec<String> =
+            session.catalog().declared().map(|(n, _)| n.to_owned()).collect();
+        listing.push(("catalog".to_owned(), rows_for(&session, declared)));
+    }
     for name in names {
         let pipeline = match session.pipelines().get(&name) {
             Ok(pipeline) => pipeline,
             Err(error) => return report::fail(&error, EXIT_USAGE),
         };
-        let rows: Vec<Row> = pipeline
-            .datasets()
-            .into_iter()
-            .map(|dataset| {
-                let declared = session.catalog().is_declared(&dataset);
-                let entry = session.catalog().dataset(&dataset);
-                Row {
-                    type_name: type_as_written(&session, &dataset)
-                        .unwrap_or_else(|| entry.type_name().to_owned()),
-                    location: entry.location().unwrap_or_else(|| "(memory)".to_owned()),
-                    dataset,
-                    declared,
-                }
-            })
-            .collect();
+        let rows = rows_for(&session, pipeline.datasets());
         listing.push((name, rows));
     }
 
@@ -60,8 +52,26 @@ pub(crate) fn list(project: ProjectDefinition, root: &Path, args: &CatalogListAr
     ExitCode::SUCCESS
 }
 
+/// One row per dataset name, with its type and location.
+fn rows_for(session: &Session, datasets: impl IntoIterator<Item = String>) -> Vec<Row> {
+    datasets
+        .into_iter()
+        .map(|dataset| {
+            let declared = session.catalog().is_declared(&dataset);
+            let entry = session.catalog().dataset(&dataset);
+            Row {
+                type_name: type_as_written(session, &dataset)
+                    .unwrap_or_else(|| entry.type_name().to_owned()),
+                location: entry.location().unwrap_or_else(|| "(memory)".to_owned()),
+                dataset,
+                declared,
+            }
+        })
+        .collect()
+}
+
 /// The `type:` as the catalog entry spells it (a Kedro alias stays a Kedro alias).
-fn type_as_written(session: &weir_core::project::Session, dataset: &str) -> Option<String> {
+fn type_as_written(session: &Session, dataset: &str) -> Option<String> {
     let entry = session.catalog_config().values.get(dataset)?;
     entry.get("type")?.as_str().map(str::to_owned)
 }

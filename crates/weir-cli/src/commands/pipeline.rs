@@ -39,7 +39,13 @@ pub(crate) fn describe(project: &ProjectDefinition, args: &PipelineDescribeArgs)
     let nodes = pipeline.sorted_nodes();
     let text = match args.format {
         OutputFormat::Table => {
-            let mut text = String::new();
+            let inputs: Vec<String> = pipeline.inputs().into_iter().collect();
+            let outputs: Vec<String> = pipeline.outputs().into_iter().collect();
+            let mut text = format!(
+                "inputs: {}\noutputs: {}\nnodes, in run order:\n",
+                inputs.join(", "),
+                outputs.join(", ")
+            );
             for node in &nodes {
                 let tags: Vec<&str> = node.tag_set().iter().map(String::as_str).collect();
                 let tags = if tags.is_empty() {
@@ -48,7 +54,7 @@ pub(crate) fn describe(project: &ProjectDefinition, args: &PipelineDescribeArgs)
                     format!("  tags: {}", tags.join(", "))
                 };
                 text.push_str(&format!(
-                    "{}: [{}] -> [{}]{tags}\n",
+                    "  {}: [{}] -> [{}]{tags}\n",
                     node.node_name(),
                     node.inputs().join(", "),
                     node.outputs().join(", "),
@@ -69,7 +75,12 @@ pub(crate) fn describe(project: &ProjectDefinition, args: &PipelineDescribeArgs)
                     })
                 })
                 .collect();
-            format!("{}\n", serde_json::to_string_pretty(&nodes).unwrap_or_default())
+            let description = serde_json::json!({
+                "inputs": pipeline.inputs(),
+                "outputs": pipeline.outputs(),
+                "nodes": nodes,
+            });
+            format!("{}\n", serde_json::to_string_pretty(&description).unwrap_or_default())
         }
     };
     super::print_stdout(&text);

@@ -11,6 +11,12 @@ use crate::cli::RunArgs;
 use crate::report::{self, EXIT_NODE_FAILED, EXIT_USAGE};
 
 pub(crate) fn run(project: ProjectDefinition, root: &Path, args: &RunArgs) -> ExitCode {
+    if project.pipelines.names().next().is_none() {
+        report::write_stderr(
+            "error: this binary has no pipelines to run\nhint: a project's pipelines are compiled into its own binary: run `cargo run -- run` inside the project\n",
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
     let session = match super::open_session(project, root, &args.config, &args.load_versions) {
         Ok(session) => session,
         Err(code) => return code,
