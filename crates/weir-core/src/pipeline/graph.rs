@@ -27,6 +27,8 @@ pub struct PipelineFilter {
     pub from_inputs: Vec<String>,
     /// Keep the nodes needed to produce these datasets.
     pub to_outputs: Vec<String>,
+    /// Keep the nodes in any of these namespaces (or namespaces nested in them).
+    pub namespaces: Vec<String>,
 }
 
 impl PipelineFilter {
@@ -238,6 +240,28 @@ impl Pipeline {
         Ok(self.retain(|node| names.iter().any(|name| name == node.node_name())))
     }
 
+    /// Nodes in any of `namespaces` or in namespaces nested inside them; a namespace with no
+    /// node is an error.
+    pub fn only_nodes_with_namespaces(
+        &self,
+        namespaces: &[String],
+    ) -> Result<Pipeline, PipelineError> {
+        let in_namespace = |node: &Node, wanted: &str| {
+            node.namespace().is_some_and(|ns| ns == wanted || ns.starts_with(&format!("{wanted}.")))
+        };
+        let known: BTreeSet<String> = self
+            .nodes
+            .iter()
+            .filter_map(Node::namespace)
+            .flat_map(|ns| {
+                let parts: Vec<&str> = ns.split('.').collect();
+                (1..=parts.len()).map(move |n| parts[..n].join("."))
+            })
+            .collect();
+        check_known("namespaces", namespaces, &known)?;
+        Ok(self.retain(|node| namespaces.iter().any(|wanted| in_namespace(node, wanted))))
+    }
+
     /// Nodes carrying any of `tags`.
     #[must_use]
     pub fn only_nodes_with_tags(&self, tags: &[String]) -> Pipeline {
@@ -297,6 +321,9 @@ impl Pipeline {
         }
         if !filter.to_outputs.is_empty() {
             subsets.push(self.to_outputs(&filter.to_outputs)?);
+        }
+        if !filter.namespaces.is_empty() {
+            subsets.push(self.only_nodes_with_namespaces(&filter.namespaces)?);
         }
 
         let kept: HashSet<&str> = self.nodes.iter().map(Node::node_name).collect();
@@ -386,6 +413,7 @@ fn describe_filter(filter: &PipelineFilter) -> String {
         ("to-nodes", &filter.to_nodes),
         ("from-inputs", &filter.from_inputs),
         ("to-outputs", &filter.to_outputs),
+        ("namespaces", &filter.namespaces),
     ];
     parts
         .iter()

@@ -4,11 +4,13 @@
 //! - [`graph`]: validation (duplicate names, two writers, cycles, arity), the deterministic run
 //!   order and the slicing filters (`--nodes`, `--tags`, `--from-nodes`, ...), with Kedro's
 //!   semantics.
+//! - [`namespace`]: modular pipelines, instantiated under namespaces with remapped names.
 //! - [`registry`]: the named pipelines a project hands to the CLI.
 //!
 //! A pipeline knows nothing about where data lives; it uses `data` and `error` only.
 
 pub mod graph;
+pub mod namespace;
 pub mod node;
 pub mod registry;
 
@@ -18,6 +20,7 @@ use std::ops::Add;
 use crate::error::Hinted;
 
 pub use graph::PipelineFilter;
+pub use namespace::{ModularPipeline, modular};
 pub use node::{IntoNames, Node, NodeCallError, NodeFailure, NodeFunction, NodeOutput, node};
 pub use registry::PipelineRegistry;
 
@@ -105,6 +108,9 @@ pub enum PipelineError {
         /// Close matches for each unknown name.
         suggestions: Vec<String>,
     },
+    /// A modular pipeline's inputs, outputs or parameters are mapped wrongly.
+    #[error("cannot remap the pipeline: {0}")]
+    ModularPipeline(String),
     /// No node is left after filtering.
     #[error("no node is left after applying the filters ({0})")]
     EmptyAfterFilter(String),

@@ -42,6 +42,7 @@ where
         inputs: inputs.into_names(),
         outputs: outputs.into_names(),
         tags: BTreeSet::new(),
+        namespace: None,
         argument_types: F::argument_types(),
         output_types: F::Output::output_types(),
         call: Arc::new(move |payloads| function.call(payloads)),
@@ -67,6 +68,7 @@ pub struct Node {
     inputs: Vec<String>,
     outputs: Vec<String>,
     tags: BTreeSet<String>,
+    namespace: Option<String>,
     argument_types: Vec<DataType>,
     output_types: Vec<DataType>,
     call: ErasedCall,
@@ -110,6 +112,32 @@ impl Node {
     /// The node's tags.
     pub fn tag_set(&self) -> &BTreeSet<String> {
         &self.tags
+    }
+
+    /// The namespace the node was placed in by a modular pipeline (`outer.inner`), if any.
+    /// The node's name then starts with it.
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    /// A copy moved into `namespace` (prefixing its name), with every input and output name
+    /// passed through `rename`.
+    pub(crate) fn relocated(
+        &self,
+        namespace: Option<&str>,
+        rename: impl Fn(&str) -> String,
+    ) -> Node {
+        let mut copy = self.clone();
+        copy.inputs = self.inputs.iter().map(|name| rename(name)).collect();
+        copy.outputs = self.outputs.iter().map(|name| rename(name)).collect();
+        if let Some(namespace) = namespace {
+            copy.name = format!("{namespace}.{}", self.name);
+            copy.namespace = Some(match &self.namespace {
+                Some(inner) => format!("{namespace}.{inner}"),
+                None => namespace.to_owned(),
+            });
+        }
+        copy
     }
 
     /// The Rust types of the function's arguments.
