@@ -113,6 +113,10 @@ pub(crate) struct RunArgs {
     #[arg(long, value_delimiter = ',', value_name = "DATASETS")]
     pub(crate) to_outputs: Vec<String>,
 
+    /// Run only the nodes in these namespaces (and namespaces nested in them)
+    #[arg(long = "namespaces", visible_alias = "namespace", value_delimiter = ',', value_name = "NAMESPACES")]
+    pub(crate) namespaces: Vec<String>,
+
     /// Load these dataset versions: "dataset:version,..."
     #[arg(long, value_delimiter = ',', value_name = "DATASET:VERSION")]
     pub(crate) load_versions: Vec<String>,

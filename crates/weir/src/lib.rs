@@ -25,6 +25,9 @@
 //! runners), `weir_ml` as [`ml`] (behind the default `ml` feature) and the CLI entry point
 //! [`main`].
 
+mod node_error;
+
+pub use node_error::NodeError;
 pub use weir_cli::{main, run_with_args};
 pub use weir_core::{catalog, config, data, error, pipeline, polars, project, runner};
 
@@ -37,10 +40,11 @@ pub use weir_ml as ml;
 
 /// What a pipeline module usually needs.
 pub mod prelude {
+    pub use crate::NodeError;
     pub use weir_core::data::{Artefact, Params};
-    pub use weir_core::pipeline::{Node, NodeFailure, Pipeline, PipelineRegistry, node};
+    pub use weir_core::pipeline::{Node, Pipeline, PipelineRegistry, modular, node};
     pub use weir_core::polars::prelude::{Column, DataFrame, IntoLazy, LazyFrame};
 
     /// The usual return type of a fallible node: any error converts with `?`.
-    pub type NodeResult<T> = Result<T, NodeFailure>;
+    pub type NodeResult<T> = Result<T, NodeError>;
 }

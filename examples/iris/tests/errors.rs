@@ -264,3 +264,17 @@ fn pipeline_describe_reports_free_inputs_and_final_outputs() {
         .collect();
     assert_eq!(nodes, ["add_split", "fit_label_encoder", "fit_scaler", "build_master_table"]);
 }
+
+#[test]
+fn toolkit_errors_keep_their_did_you_mean_hint() {
+    let project = Project::copy();
+    project.write(
+        "conf/local/parameters.yml",
+        "columns:\n  id: Id\n  target: Species\n  features: [SepalLengthCm, SepalWidthCm, PetalLengthCm, PetalWidth]\n",
+    );
+    let outcome = project.run(&["run"]);
+    outcome.expect_code(1);
+    assert_clean(&outcome.stderr);
+    assert!(outcome.stderr.contains("unknown column `PetalWidth`"), "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("hint: did you mean `PetalWidthCm`?"), "{}", outcome.stderr);
+}

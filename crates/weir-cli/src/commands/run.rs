@@ -47,6 +47,7 @@ fn filter_of(args: &RunArgs) -> PipelineFilter {
         to_nodes: args.to_nodes.clone(),
         from_inputs: args.from_inputs.clone(),
         to_outputs: args.to_outputs.clone(),
+        namespaces: args.namespaces.clone(),
     }
 }
 
@@ -96,6 +97,7 @@ fn resume_command(args: &RunArgs, from_nodes: &[String]) -> String {
         ("--to-nodes", &args.to_nodes),
         ("--from-inputs", &args.from_inputs),
         ("--to-outputs", &args.to_outputs),
+        ("--namespaces", &args.namespaces),
         ("--load-versions", &args.load_versions),
     ];
     for (flag, values) in lists {

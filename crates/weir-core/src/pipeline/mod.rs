@@ -21,7 +21,9 @@ use crate::error::Hinted;
 
 pub use graph::PipelineFilter;
 pub use namespace::{ModularPipeline, modular};
-pub use node::{IntoNames, Node, NodeCallError, NodeFailure, NodeFunction, NodeOutput, node};
+pub use node::{
+    HintedFailure, IntoNames, Node, NodeCallError, NodeFailure, NodeFunction, NodeOutput, node,
+};
 pub use registry::PipelineRegistry;
 
 /// The prefix of parameter inputs: `params:model.C`.

@@ -14,6 +14,40 @@ use crate::data::{DataType, NodeData, Payload};
 /// Why a node's function failed, as returned by the function itself.
 pub type NodeFailure = Box<dyn std::error::Error + Send + Sync>;
 
+/// A node failure that carries a fix for the user, shown on the CLI's `hint:` line.
+///
+/// Node functions return it (boxed as a [`NodeFailure`]) when they know how the user can
+/// recover; the runner finds it by downcasting.
+#[derive(Debug)]
+pub struct HintedFailure {
+    error: NodeFailure,
+    hint: String,
+}
+
+impl HintedFailure {
+    /// Wraps `error` with a `hint`.
+    pub fn new(error: impl Into<NodeFailure>, hint: impl Into<String>) -> Self {
+        HintedFailure { error: error.into(), hint: hint.into() }
+    }
+
+    /// The fix to suggest.
+    pub fn hint(&self) -> &str {
+        &self.hint
+    }
+}
+
+impl fmt::Display for HintedFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for HintedFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
 /// Builds a node from a function, its input names and its output names.
 ///
 /// Inputs are dataset names or `params:<key.path>` (`parameters` gives every parameter). The

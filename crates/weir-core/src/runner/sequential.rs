@@ -12,7 +12,7 @@ use tracing::{debug, info};
 use crate::catalog::DataCatalog;
 use crate::data::Payload;
 use crate::error::Hinted;
-use crate::pipeline::{Node, NodeCallError, Pipeline};
+use crate::pipeline::{HintedFailure, Node, NodeCallError, Pipeline};
 
 use super::{RunError, RunSummary, call_guarded, catalog_failure, plan, resume};
 
@@ -103,7 +103,10 @@ fn describe_call_error(node: &Node, error: NodeCallError) -> (String, Option<Str
                 Some(format!("check that `{dataset}` holds what the node expects")),
             )
         }
-        NodeCallError::Failed(error) => (flatten_error(error.as_ref()), None),
+        NodeCallError::Failed(error) => {
+            let hint = error.downcast_ref::<HintedFailure>().map(|h| h.hint().to_owned());
+            (flatten_error(error.as_ref()), hint)
+        }
         NodeCallError::Arity { expected, given } => {
             (format!("the function takes {expected} arguments but {given} inputs were given"), None)
         }

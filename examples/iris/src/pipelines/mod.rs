@@ -41,7 +41,7 @@ pub fn rows_of_split(table: &DataFrame, name: &str) -> NodeResult<DataFrame> {
     use weir::polars::prelude::{col, lit};
     let rows = table.clone().lazy().filter(col("split").eq(lit(name))).collect()?;
     if rows.height() == 0 {
-        return Err(format!("the `{name}` split has no rows").into());
+        return Err(NodeError::msg(format!("the `{name}` split has no rows")));
     }
     Ok(rows)
 }
