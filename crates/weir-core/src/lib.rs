@@ -7,6 +7,7 @@
 //! - [`config`]: `conf/<env>` discovery, merging and interpolation.
 //! - [`pipeline`]: nodes, pipelines, validation and ordering.
 //! - [`catalog`]: dataset types and the catalog that loads and saves by name.
+//! - [`hooks`]: the `Hook` trait: code called at points of a run (Kedro's hook names).
 //! - [`runner`]: executes a pipeline against a catalog.
 //! - [`project`]: ties configuration, catalog, pipelines and runner into a session.
 
@@ -14,6 +15,7 @@ pub mod catalog;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod hooks;
 pub mod pipeline;
 pub mod project;
 pub mod runner;

@@ -17,7 +17,8 @@ use crate::error::{Hinted, close_matches};
 use crate::pipeline::{
     ALL_PARAMETERS, PARAMS_PREFIX, Pipeline, PipelineError, PipelineFilter, PipelineRegistry,
 };
-use crate::runner::{RunError, RunSummary, SequentialRunner};
+use crate::hooks::{CatalogCreated, Hook, HookError, Hooks};
+use crate::runner::{RunError, RunOptions, RunSummary, Runner};
 
 /// Everything a project defines in code.
 #[derive(Debug, Clone)]
@@ -28,6 +29,8 @@ pub struct ProjectDefinition {
     pub dataset_types: DatasetRegistry,
     /// Merge strategies per configuration section (Kedro's `merge_strategy`).
     pub merge_strategies: Vec<(String, MergeStrategy)>,
+    /// Hooks called during sessions and runs, in registration order.
+    pub hooks: Hooks,
 }
 
 impl From<PipelineRegistry> for ProjectDefinition {
@@ -36,6 +39,7 @@ impl From<PipelineRegistry> for ProjectDefinition {
             pipelines,
             dataset_types: DatasetRegistry::with_builtins(),
             merge_strategies: Vec::new(),
+            hooks: Hooks::new(),
         }
     }
 }
@@ -45,6 +49,14 @@ impl ProjectDefinition {
     #[must_use]
     pub fn merge_strategy(mut self, section: &str, strategy: MergeStrategy) -> Self {
         self.merge_strategies.push((section.to_owned(), strategy));
+        self
+    }
+
+    /// Registers a hook; hooks are called in the order they are registered (see
+    /// [`crate::hooks`]).
+    #[must_use]
+    pub fn hook<H: Hook + 'static>(mut self, hook: H) -> Self {
+        self.hooks.push(hook);
         self
     }
 }
@@ -95,6 +107,9 @@ pub enum ProjectError {
     /// The run failed.
     #[error(transparent)]
     Run(#[from] RunError),
+    /// A hook failed while the session opened (`after_catalog_created`).
+    #[error(transparent)]
+    Hook(#[from] HookError),
 }
 
 fn nodes_text(nodes: &[String]) -> String {
@@ -109,6 +124,9 @@ impl Hinted for ProjectError {
             ProjectError::Catalog(error) => error.hint(),
             ProjectError::Pipeline { error, .. } => error.hint(),
             ProjectError::Run(error) => error.hint(),
+            ProjectError::Hook(_) => Some(
+                "fix the hook, or remove it from the project's `ProjectDefinition`".to_owned(),
+            ),
             ProjectError::MissingParameter { key, suggestions, .. } => {
                 if suggestions.is_empty() {
                     Some(format!(
@@ -180,6 +198,12 @@ impl Session {
             &definition.dataset_types,
             &context,
         )?;
+        let created = CatalogCreated {
+            catalog: &catalog,
+            save_version: &save_version,
+            load_versions: &context.load_versions,
+        };
+        definition.hooks.emit("after_catalog_created", |hook| hook.after_catalog_created(&created))?;
 
         Ok(Session { definition, config, catalog_config, parameters, catalog, save_version })
     }
@@ -229,12 +253,44 @@ impl Session {
 
     /// Runs `pipeline` sequentially, after checking that every parameter it reads exists.
     pub fn run(&self, pipeline: &Pipeline) -> Result<RunSummary, ProjectError> {
+        self.run_with(pipeline, Runner::default(), false)
+    }
+
+    /// Runs `pipeline` with `runner` and the project's hooks; `is_async` loads and saves each
+    /// node's datasets concurrently. The run id hooks see is the session's save version.
+    pub fn run_with(
+        &self,
+        pipeline: &Pipeline,
+        runner: Runner,
+        is_async: bool,
+    ) -> Result<RunSummary, ProjectError> {
         self.bind_parameters(pipeline)?;
-        Ok(SequentialRunner.run(pipeline, &self.catalog)?)
+        let options = RunOptions {
+            run_id: self.save_version.clone(),
+            is_async,
+            hooks: self.definition.hooks.clone(),
+        };
+        Ok(runner.run_with(pipeline, &self.catalog, &options)?)
     }
 
     /// Adds each parameter the pipeline reads to the catalog as an in-memory dataset.
     fn bind_parameters(&self, pipeline: &Pipeline) -> Result<(), ProjectError> {
+        for (input, payload) in self.parameter_inputs(pipeline)? {
+            self.catalog.dataset(&input).save(payload)?;
+        }
+        Ok(())
+    }
+
+    /// The value of every parameter input `pipeline` reads (`params:<key>` and `parameters`),
+    /// by input name, for callers that run the pipeline against a catalog of their own (the
+    /// inference server binds them once and shares them between requests).
+    ///
+    /// A key that configuration does not define is an error naming the nodes that read it.
+    pub fn parameter_inputs(
+        &self,
+        pipeline: &Pipeline,
+    ) -> Result<Vec<(String, Payload)>, ProjectError> {
+        let mut bound = Vec::new();
         for input in pipeline.all_inputs() {
             let payload = if input == ALL_PARAMETERS {
                 Payload::Structured(serde_json::Value::Object(self.parameters.clone()))
@@ -246,9 +302,9 @@ impl Session {
             } else {
                 continue;
             };
-            self.catalog.dataset(&input).save(payload)?;
+            bound.push((input, payload));
         }
-        Ok(())
+        Ok(bound)
     }
 
     fn missing_parameter(&self, pipeline: &Pipeline, key: &str) -> ProjectError {

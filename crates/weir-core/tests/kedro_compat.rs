@@ -503,7 +503,10 @@ fn assert_unknown_type(built: &Built, name: &str, type_name: &str) {
         panic!("`{name}`: expected an unknown-type error, got {error:?}");
     };
     assert_eq!((dataset.as_str(), written.as_str()), (name, type_name));
-    assert_eq!(error.to_string(), format!("unknown dataset type `{type_name}` for `{name}`"));
+    let message = error.to_string();
+    let expected = format!("unknown dataset type `{type_name}` for `{name}` (");
+    assert!(message.starts_with(&expected), "{message}");
+    assert!(message.contains("catalog"), "the message points at the file: {message}");
 }
 
 /// Asserts that `name` failed as an invalid entry whose message contains every one of `parts`.
@@ -842,7 +845,7 @@ const DOCS_YAML_EXAMPLES: &[(&str, &str, Expect)] = &[
     date_format: '%Y-%m-%d %H:%M'
     decimal: .
 ",
-        Expect::Invalid(&["`save_args` key `decimal`", "`weir.CSVDataset`"]),
+        Expect::Builds("weir.CSVDataset", "data/01_raw/company/cars.csv"),
     ),
     (
         "boats",

@@ -118,9 +118,11 @@ impl Hinted for CatalogError {
                 let quoted: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
                 Some(format!("did you mean {}?", quoted.join(" or ")))
             }
-            CatalogError::UnknownType { .. } => {
-                Some("run `weir catalog types` to see every registered dataset type".to_owned())
-            }
+            CatalogError::UnknownType { .. } => Some(
+                "weir's types are `csv`, `parquet`, `json`, `yaml`, `text`, `artefact` and `memory`, \
+                 also under Kedro's names; docs/catalog.md lists them all"
+                    .to_owned(),
+            ),
             CatalogError::MissingCredentials { credentials, .. } => Some(format!(
                 "add a `{credentials}:` entry to conf/local/credentials.yml (never commit it)"
             )),
@@ -256,7 +258,13 @@ fn spec_from_entry(
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(key)) => match credentials.get(key) {
             Some(serde_json::Value::Object(map)) => Some(Secret::new(map.clone())),
-            _ => {
+            Some(_) => {
+                return Err(invalid(
+                    &format!("credentials `{key}` must be a mapping of names to values"),
+                    Some(format!("write `{key}:` in credentials.yml followed by indented `name: value` lines")),
+                ));
+            }
+            None => {
                 return Err(CatalogError::MissingCredentials {
                     dataset: name.to_owned(),
                     credentials: key.clone(),

@@ -209,6 +209,7 @@ fn rename(name: &str, mapping: &BTreeMap<&str, &str>, namespace: Option<&str>) -
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_pass_by_value, reason = "node functions take their inputs by value")]
 mod tests {
     use super::*;
     use crate::pipeline::{PipelineFilter, node};

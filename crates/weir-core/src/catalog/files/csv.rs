@@ -57,6 +57,7 @@ const LOAD_KEYS: &[&str] = &[
     "n_rows",
     "infer_schema_length",
     "try_parse_dates",
+    "decimal",
 ];
 
 const SAVE_KEYS: &[&str] = &[
@@ -79,6 +80,7 @@ const SAVE_KEYS: &[&str] = &[
     "na_rep",
     "lineterminator",
     "line_terminator",
+    "decimal",
 ];
 
 /// A CSV file holding one table.
@@ -227,7 +229,20 @@ fn header(args: &Args<'_>) -> Result<(bool, usize), CatalogError> {
     }
 }
 
+/// pandas' `decimal`: weir reads and writes `.` only, which is pandas' default too, so Kedro
+/// catalogs that spell the default out still load.
+fn check_decimal(args: &Args<'_>) -> Result<(), CatalogError> {
+    match args.string(&["decimal"])? {
+        None | Some(".") => Ok(()),
+        Some(other) => Err(args.error(
+            format!("`decimal: {other}` is not supported: numbers are read and written with `.`"),
+            Some("remove `decimal`, or convert the column in a node".to_owned()),
+        )),
+    }
+}
+
 fn parse_options(args: &Args<'_>) -> Result<CsvParseOptions, CatalogError> {
+    check_decimal(args)?;
     let mut parse = CsvParseOptions::default();
     if let Some(separator) = args.single_byte(&["sep", "separator"])? {
         parse.separator = separator;
@@ -310,6 +325,7 @@ fn write_settings(args: &Args<'_>) -> Result<WriteSettings, CatalogError> {
         ));
     }
 
+    check_decimal(args)?;
     Ok(WriteSettings {
         separator: args.single_byte(&["sep", "separator"])?.unwrap_or(b','),
         header: args.boolean(&["header", "include_header"])?.unwrap_or(true),
