@@ -62,6 +62,8 @@ pub(crate) enum Command {
     /// Inspect the project's pipelines
     #[command(subcommand)]
     Pipeline(PipelineCommand),
+    /// Serve a pipeline over HTTP for online predictions
+    Serve(ServeArgs),
 }
 
 /// Which configuration to read.
@@ -114,12 +116,38 @@ pub(crate) struct RunArgs {
     pub(crate) to_outputs: Vec<String>,
 
     /// Run only the nodes in these namespaces (and namespaces nested in them)
-    #[arg(long = "namespaces", visible_alias = "namespace", value_delimiter = ',', value_name = "NAMESPACES")]
+    #[arg(
+        long = "namespaces",
+        visible_alias = "namespace",
+        value_delimiter = ',',
+        value_name = "NAMESPACES"
+    )]
     pub(crate) namespaces: Vec<String>,
 
     /// Load these dataset versions: "dataset:version,..."
     #[arg(long, value_delimiter = ',', value_name = "DATASET:VERSION")]
     pub(crate) load_versions: Vec<String>,
+
+    /// How nodes run: one after another, or ready nodes at once on threads
+    #[arg(short, long, value_enum, default_value_t = RunnerChoice::Sequential)]
+    pub(crate) runner: RunnerChoice,
+
+    /// Threads for `--runner parallel` [default: the number of cores]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) workers: Option<u16>,
+
+    /// Load each node's inputs and save its outputs concurrently
+    #[arg(long = "async")]
+    pub(crate) is_async: bool,
+}
+
+/// The runners `--runner` chooses from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RunnerChoice {
+    /// One node after another, in the pipeline's order.
+    Sequential,
+    /// Nodes whose inputs are ready at the same time, on threads.
+    Parallel,
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,4 +203,48 @@ pub(crate) enum OutputFormat {
     Table,
     /// JSON for programs.
     Json,
+}
+
+/// `serve`: a pipeline behind an HTTP prediction API (see docs/serving.md).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ServeArgs {
+    /// The pipeline to serve
+    #[arg(short, long, default_value = "__default__", value_name = "NAME")]
+    pub(crate) pipeline: String,
+
+    #[command(flatten)]
+    pub(crate) config: ConfigArgs,
+
+    /// A dataset each request fills with its rows (repeatable) [default: the pipeline's only
+    /// free input that the catalog declares as a table]
+    #[arg(short, long = "input", value_name = "DATASET")]
+    pub(crate) inputs: Vec<String>,
+
+    /// The dataset returned to the client [default: the pipeline's only final output]
+    #[arg(short, long, value_name = "DATASET")]
+    pub(crate) output: Option<String>,
+
+    /// The address to listen on
+    #[arg(long, env = "WEIR_SERVE_HOST", default_value = "127.0.0.1", value_name = "HOST")]
+    pub(crate) host: String,
+
+    /// The port to listen on (0: any free port)
+    #[arg(long, env = "AIP_HTTP_PORT", default_value_t = 8080, value_name = "PORT")]
+    pub(crate) port: u16,
+
+    /// The largest request body accepted, in bytes
+    #[arg(long, default_value_t = 10 * 1024 * 1024, value_name = "BYTES")]
+    pub(crate) max_body_bytes: usize,
+
+    /// How many requests are scored at once; more are refused with 503 [default: CPU count]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) max_concurrency: Option<u16>,
+
+    /// An extra path answering like /ready (Vertex AI sets it)
+    #[arg(long, env = "AIP_HEALTH_ROUTE", value_name = "PATH")]
+    pub(crate) health_route: Option<String>,
+
+    /// An extra path scoring like /v1/pipelines/<name>/predict (Vertex AI sets it)
+    #[arg(long, env = "AIP_PREDICT_ROUTE", value_name = "PATH")]
+    pub(crate) predict_route: Option<String>,
 }

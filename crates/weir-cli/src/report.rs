@@ -11,15 +11,38 @@ pub const EXIT_NODE_FAILED: u8 = 1;
 /// Exit code for bad usage, configuration, catalog or pipeline definitions.
 pub const EXIT_USAGE: u8 = 2;
 
-/// Prints `error`, its causes and its hint to stderr.
+/// Prints `error`, its causes and its hint to stderr (as one JSON event under
+/// `--log-format json`).
 pub(crate) fn print_error(error: &(dyn std::error::Error + 'static), hint: Option<String>) {
-    let mut text = format!("error: {error}\n");
+    let mut causes = Vec::new();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(&format!("  caused by: {cause}\n"));
+        causes.push(cause.to_string());
         source = cause.source();
     }
+
+    if crate::logging::is_json() {
+        tracing::error!(causes = ?causes, hint = hint.as_deref(), "{error}");
+        return;
+    }
+    let mut text = format!("error: {error}\n");
+    for cause in causes {
+        text.push_str(&format!("  caused by: {cause}\n"));
+    }
     if let Some(hint) = hint {
+        text.push_str(&format!("hint: {hint}\n"));
+    }
+    write_stderr(&text);
+}
+
+/// Prints a message and its hint (for errors that have no error type), as text or JSON.
+pub(crate) fn print_message(message: &str, hints: &[String]) {
+    if crate::logging::is_json() {
+        tracing::error!(hints = ?hints, "{message}");
+        return;
+    }
+    let mut text = format!("error: {message}\n");
+    for hint in hints {
         text.push_str(&format!("hint: {hint}\n"));
     }
     write_stderr(&text);

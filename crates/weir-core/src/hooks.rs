@@ -47,8 +47,9 @@ pub type HookResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 ///
 /// impl Hook for SlowNodes {
 ///     fn after_node_run(&self, event: &NodeFinished<'_>) -> HookResult {
+///         let mut slow = self.0.lock().map_err(|_| "a previous call panicked")?;
 ///         if event.elapsed.as_secs() >= 60 {
-///             self.0.lock()?.push(event.node.node_name().to_owned());
+///             slow.push(event.node.node_name().to_owned());
 ///         }
 ///         Ok(())
 ///     }
@@ -509,7 +510,10 @@ mod tests {
         let mut hooks = Hooks::new();
         hooks.push(Panicking);
         let error = starting(&hooks).unwrap_err();
-        assert_eq!((error.hook.as_str(), error.cause.as_str()), ("Panicking", "panicked: hook bug"));
+        assert_eq!(
+            (error.hook.as_str(), error.cause.as_str()),
+            ("Panicking", "panicked: hook bug")
+        );
         assert!(!is_in_user_code(), "the flag is reset after the panic");
     }
 

@@ -14,10 +14,10 @@ use crate::catalog::{
 use crate::config::{ConfigError, ConfigLoader, ConfigSection, MergeStrategy, lookup_param};
 use crate::data::Payload;
 use crate::error::{Hinted, close_matches};
+use crate::hooks::{CatalogCreated, Hook, HookError, Hooks};
 use crate::pipeline::{
     ALL_PARAMETERS, PARAMS_PREFIX, Pipeline, PipelineError, PipelineFilter, PipelineRegistry,
 };
-use crate::hooks::{CatalogCreated, Hook, HookError, Hooks};
 use crate::runner::{RunError, RunOptions, RunSummary, Runner};
 
 /// Everything a project defines in code.
@@ -124,9 +124,9 @@ impl Hinted for ProjectError {
             ProjectError::Catalog(error) => error.hint(),
             ProjectError::Pipeline { error, .. } => error.hint(),
             ProjectError::Run(error) => error.hint(),
-            ProjectError::Hook(_) => Some(
-                "fix the hook, or remove it from the project's `ProjectDefinition`".to_owned(),
-            ),
+            ProjectError::Hook(_) => {
+                Some("fix the hook, or remove it from the project's `ProjectDefinition`".to_owned())
+            }
             ProjectError::MissingParameter { key, suggestions, .. } => {
                 if suggestions.is_empty() {
                     Some(format!(
@@ -203,7 +203,9 @@ impl Session {
             save_version: &save_version,
             load_versions: &context.load_versions,
         };
-        definition.hooks.emit("after_catalog_created", |hook| hook.after_catalog_created(&created))?;
+        definition
+            .hooks
+            .emit("after_catalog_created", |hook| hook.after_catalog_created(&created))?;
 
         Ok(Session { definition, config, catalog_config, parameters, catalog, save_version })
     }

@@ -8,8 +8,10 @@
 //! | [`matrix`] | [`Matrix`], a dense row-major `f64` matrix, and `DataFrame` ⇄ matrix helpers |
 //! | [`preprocessing`] | [`StandardScaler`](preprocessing::StandardScaler), [`LabelEncoder`](preprocessing::LabelEncoder) |
 //! | [`linear`] | [`LogisticRegression`](linear::LogisticRegression) (binary and multinomial) |
-//! | [`metrics`] | accuracy, confusion matrix, per-class scores, `classification_report` |
-//! | [`model_selection`] | [`assign_split`](model_selection::assign_split), a seeded train/test split |
+//! | [`ensemble`] | [`RandomForestClassifier`](ensemble::RandomForestClassifier), [`RandomForestRegressor`](ensemble::RandomForestRegressor) |
+//! | [`tree`] | [`Tree`](tree::Tree), the fitted decision tree the forests are made of |
+//! | [`metrics`] | accuracy, confusion matrix, per-class and averaged scores, `classification_report`, ROC AUC, log-loss, regression errors |
+//! | [`model_selection`] | [`assign_split`](model_selection::assign_split), a seeded train/test split; k-fold and stratified folds, `cross_val_score` |
 //! | [`optim`] | the L-BFGS solver behind the linear models |
 //! | [`error`] | [`MlError`], with a `hint()` for the CLI |
 //!
@@ -68,6 +70,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod ensemble;
 pub mod error;
 pub mod linear;
 pub mod matrix;
@@ -75,6 +78,7 @@ pub mod metrics;
 pub mod model_selection;
 pub mod optim;
 pub mod preprocessing;
+pub mod tree;
 
 pub use error::{MlError, Result};
 pub use matrix::Matrix;

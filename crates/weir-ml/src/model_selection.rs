@@ -18,13 +18,20 @@
 //! `scripts/make_reference.py` reimplements these steps on an independent `ChaCha20` and the
 //! tests compare the two.
 //!
+//! Cross-validation folds, a stratified split and `cross_val_score` live in the `folds`
+//! submodule and are re-exported here.
+//!
 //! # Limitations
-//! No stratified or grouped splits and no cross-validation folds yet.
+//! No grouped splits.
 
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 
 use crate::error::{MlError, Result};
+
+mod folds;
+
+pub use folds::{Fold, cross_val_score, k_fold, stratified_k_fold, stratified_split};
 
 /// How far the ratios may sum from 1.
 const RATIO_TOLERANCE: f64 = 1e-9;
@@ -122,7 +129,7 @@ fn shuffle<T>(values: &mut [T], seed: u64) {
 
 /// A uniform integer in `0..bound` (bound > 0): the high half of `word * bound`, redrawing when
 /// the low half falls in the biased zone below `2^64 mod bound`.
-fn below(rng: &mut ChaCha20Rng, bound: u64) -> u64 {
+pub(crate) fn below(rng: &mut ChaCha20Rng, bound: u64) -> u64 {
     let threshold = bound.wrapping_neg() % bound;
     loop {
         let product = u128::from(rng.next_u64()) * u128::from(bound);

@@ -11,14 +11,20 @@ use polars::prelude::{Column, DataFrame};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use weir_ml::Matrix;
+use weir_ml::ensemble::{
+    ForestClassWeight, RandomForestClassifier, RandomForestClassifierParams, RandomForestRegressor,
+    RandomForestRegressorParams,
+};
 use weir_ml::linear::{FittedLogisticRegression, LogisticRegression, LogisticRegressionParams};
 use weir_ml::matrix::float_values;
 use weir_ml::metrics::{
-    ClassificationReport, accuracy, classification_report, confusion_matrix,
-    precision_recall_fscore_support,
+    Average, ClassificationReport, accuracy, classification_report, confusion_matrix, f1_score,
+    log_loss, mean_absolute_error, mean_absolute_percentage_error, precision_recall_fscore_support,
+    precision_score, r2_score, recall_score, roc_auc_score, root_mean_squared_error,
 };
 use weir_ml::model_selection::assign_split;
 use weir_ml::preprocessing::{ClassLabels, LabelEncoder, StandardScaler};
+use weir_ml::tree::Tree;
 
 fn fixture(text: &str) -> Value {
     let value: Value = serde_json::from_str(text).expect("fixture is valid JSON");
@@ -340,4 +346,219 @@ fn fitted_objects_survive_messagepack_artefacts() {
     assert_eq!(model_back.params(), model.params());
     assert_eq!(report_back, report);
     assert_eq!(report_back.classes.keys().collect::<Vec<_>>(), target_names);
+}
+
+// ---------------------------------------------------------------- trees and forests
+
+fn forest_fixture(text: &str) -> Value {
+    let value: Value = serde_json::from_str(text).expect("fixture is valid JSON");
+    let generator = value["header"]["generator"].as_str().expect("fixture has a header");
+    assert!(generator.ends_with("make_forest_reference.py"));
+    value
+}
+
+/// A forest of one tree that sees every row once and every feature at every split: a
+/// scikit-learn decision tree.
+fn single_tree_params(params: &Value) -> Value {
+    let mut merged = params.clone();
+    let object = merged.as_object_mut().unwrap();
+    object.insert("n_estimators".into(), 1.into());
+    object.insert("bootstrap".into(), false.into());
+    object.insert("max_features".into(), Value::Null);
+    merged
+}
+
+fn sorted_splits(trees: &[Tree]) -> Vec<(usize, f64)> {
+    let mut splits = trees[0].splits();
+    splits.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    splits
+}
+
+#[test]
+fn a_single_tree_matches_scikit_learns_decision_tree_exactly() {
+    let fixture = forest_fixture(include_str!("fixtures/forest.json"));
+    let x = matrix(&fixture["exact"]["x"]);
+    let x_test = matrix(&fixture["exact"]["x_test"]);
+
+    for case in fixture["exact"]["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let params = single_tree_params(&case["params"]);
+        let want_splits: Vec<(usize, f64)> = parse(&case["splits"]);
+        let want_importances: Vec<f64> = parse(&case["feature_importances"]);
+
+        if case["kind"] == "classifier" {
+            let params: RandomForestClassifierParams = parse(&params);
+            let y: Vec<usize> = parse(&case["y"]);
+            let forest = RandomForestClassifier::new(params).fit(&x, &y).unwrap();
+
+            assert_eq!(
+                forest.trees()[0].node_count(),
+                parse::<usize>(&case["node_count"]),
+                "{name}"
+            );
+            assert_eq!(sorted_splits(forest.trees()), want_splits, "{name}");
+            assert_close(forest.feature_importances(), &want_importances, 1e-12, name);
+            let train = forest.predict_proba(&x).unwrap();
+            let test = forest.predict_proba(&x_test).unwrap();
+            assert_close(train.as_slice(), &flat(&case["predict_proba_train"]), 1e-12, name);
+            assert_close(test.as_slice(), &flat(&case["predict_proba_test"]), 1e-12, name);
+            assert_eq!(
+                forest.predict(&x_test).unwrap(),
+                parse::<Vec<usize>>(&case["predict_test"])
+            );
+        } else {
+            let params: RandomForestRegressorParams = parse(&params);
+            let y: Vec<f64> = parse(&case["y"]);
+            let forest = RandomForestRegressor::new(params).fit(&x, &y).unwrap();
+
+            assert_eq!(
+                forest.trees()[0].node_count(),
+                parse::<usize>(&case["node_count"]),
+                "{name}"
+            );
+            assert_eq!(sorted_splits(forest.trees()), want_splits, "{name}");
+            assert_close(forest.feature_importances(), &want_importances, 1e-12, name);
+            let train = forest.predict(&x).unwrap();
+            let test = forest.predict(&x_test).unwrap();
+            assert_close(&train, &parse::<Vec<f64>>(&case["predict_train"]), 1e-12, name);
+            assert_close(&test, &parse::<Vec<f64>>(&case["predict_test"]), 1e-12, name);
+        }
+    }
+}
+
+fn rows(x: &Matrix, indices: &[usize]) -> Matrix {
+    let picked: Vec<&[f64]> = indices.iter().map(|&i| x.row(i)).collect();
+    Matrix::from_rows(&picked).unwrap()
+}
+
+#[test]
+fn forests_score_like_scikit_learns() {
+    let fixture = forest_fixture(include_str!("fixtures/forest.json"));
+
+    for case in fixture["quality"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let x = matrix(&case["x"]);
+        let y: Vec<usize> = parse(&case["y"]);
+        let (train, test): (Vec<usize>, Vec<usize>) = (parse(&case["train"]), parse(&case["test"]));
+        let y_train: Vec<usize> = train.iter().map(|&i| y[i]).collect();
+        let y_test: Vec<usize> = test.iter().map(|&i| y[i]).collect();
+
+        let forest = RandomForestClassifier::default().fit(&rows(&x, &train), &y_train).unwrap();
+        let x_test = rows(&x, &test);
+        let score = accuracy(&y_test, &forest.predict(&x_test).unwrap()).unwrap();
+
+        let want: f64 = parse(&case["mean_accuracy"]);
+        assert!((score - want).abs() <= 0.03, "{name}: accuracy {score}, scikit-learn {want}");
+        if let Some(want_auc) = case["mean_auc"].as_f64() {
+            let proba = forest.predict_proba(&x_test).unwrap();
+            let auc = roc_auc_score(&y_test, &proba.column(1)).unwrap();
+            assert!((auc - want_auc).abs() <= 0.02, "{name}: AUC {auc}, scikit-learn {want_auc}");
+        }
+    }
+
+    let regression = &fixture["regression_quality"];
+    let x = matrix(&regression["x"]);
+    let y: Vec<f64> = parse(&regression["y"]);
+    let n_train: usize = parse(&regression["n_train"]);
+    let train: Vec<usize> = (0..n_train).collect();
+    let test: Vec<usize> = (n_train..y.len()).collect();
+    let forest = RandomForestRegressor::default().fit(&rows(&x, &train), &y[..n_train]).unwrap();
+    let r2 = r2_score(&y[n_train..], &forest.predict(&rows(&x, &test)).unwrap()).unwrap();
+    let want: f64 = parse(&regression["mean_r2"]);
+    assert!((r2 - want).abs() <= 0.02, "regression: R² {r2}, scikit-learn {want}");
+}
+
+#[test]
+fn forests_repeat_bit_for_bit_with_any_thread_count() {
+    let fixture = forest_fixture(include_str!("fixtures/forest.json"));
+    let case = &fixture["quality"][1];
+    let x = matrix(&case["x"]);
+    let y: Vec<usize> = parse(&case["y"]);
+    let fit = |threads: usize| {
+        let params = RandomForestClassifierParams {
+            n_estimators: 16,
+            n_jobs: Some(threads),
+            random_state: 99,
+            class_weight: Some(ForestClassWeight::BalancedSubsample),
+            ..Default::default()
+        };
+        RandomForestClassifier::new(params).fit(&x, &y).unwrap()
+    };
+
+    let one = fit(1);
+    let four = fit(4);
+    let mut four_as_one = four.clone();
+    four_as_one.set_n_jobs(Some(1));
+
+    assert_eq!(
+        rmp_serde::to_vec_named(&one).unwrap(),
+        rmp_serde::to_vec_named(&four_as_one).unwrap()
+    );
+    let (p1, p4) = (one.predict_proba(&x).unwrap(), four.predict_proba(&x).unwrap());
+    assert!(p1.as_slice().iter().zip(p4.as_slice()).all(|(a, b)| a.to_bits() == b.to_bits()));
+    let other_seed = {
+        let params = RandomForestClassifierParams {
+            n_estimators: 16,
+            random_state: 100,
+            ..Default::default()
+        };
+        RandomForestClassifier::new(params).fit(&x, &y).unwrap()
+    };
+    assert_ne!(other_seed.trees(), one.trees());
+
+    let back = through_messagepack(&one);
+    assert_eq!(back.predict_proba(&x).unwrap(), p1);
+}
+
+// ---------------------------------------------------------------- scores
+
+#[test]
+fn scores_match_scikit_learn() {
+    let fixture = forest_fixture(include_str!("fixtures/scores.json"));
+
+    let binary = &fixture["binary"];
+    let y_true: Vec<usize> = parse(&binary["y_true"]);
+    let scores: Vec<f64> = parse(&binary["scores"]);
+    let want: f64 = parse(&binary["roc_auc"]);
+    assert!((roc_auc_score(&y_true, &scores).unwrap() - want).abs() <= 1e-12);
+
+    let multi = &fixture["multiclass"];
+    let proba = matrix(&multi["proba"]);
+    let m_true: Vec<usize> = parse(&multi["y_true"]);
+    let m_pred: Vec<usize> = parse(&multi["y_pred"]);
+    let want: f64 = parse(&multi["log_loss"]);
+    assert!((log_loss(&m_true, &proba, None).unwrap() - want).abs() <= 1e-12);
+
+    let y_pred: Vec<usize> = parse(&binary["y_pred"]);
+    for (key, average, t, p) in [
+        ("macro", Average::Macro, &m_true, &m_pred),
+        ("weighted", Average::Weighted, &m_true, &m_pred),
+        ("binary", Average::Binary(1), &y_true, &y_pred),
+    ] {
+        let want = &fixture["averaged"][key];
+        let got = [
+            precision_score(t, p, &average).unwrap(),
+            recall_score(t, p, &average).unwrap(),
+            f1_score(t, p, &average).unwrap(),
+        ];
+        let want = [parse(&want["precision"]), parse(&want["recall"]), parse(&want["f1"])];
+        assert_close(&got, &want, 1e-12, key);
+    }
+
+    let regression = &fixture["regression"];
+    let r_true: Vec<f64> = parse(&regression["y_true"]);
+    let r_pred: Vec<f64> = parse(&regression["y_pred"]);
+    let got = [
+        mean_absolute_error(&r_true, &r_pred).unwrap(),
+        root_mean_squared_error(&r_true, &r_pred).unwrap(),
+        mean_absolute_percentage_error(&r_true, &r_pred).unwrap(),
+        r2_score(&r_true, &r_pred).unwrap(),
+    ];
+    let want = [
+        parse(&regression["mae"]),
+        parse(&regression["rmse"]),
+        parse(&regression["mape"]),
+        parse(&regression["r2"]),
+    ];
+    assert_close(&got, &want, 1e-12, "regression");
 }

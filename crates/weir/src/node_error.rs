@@ -36,8 +36,9 @@ impl NodeError {
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for NodeError {
     fn from(error: E) -> Self {
         #[cfg(feature = "ml")]
-        if let Some(hint) =
-            (&error as &dyn std::any::Any).downcast_ref::<weir_ml::MlError>().and_then(weir_ml::MlError::hint)
+        if let Some(hint) = (&error as &dyn std::any::Any)
+            .downcast_ref::<weir_ml::MlError>()
+            .and_then(weir_ml::MlError::hint)
         {
             return NodeError::with_hint(error, hint);
         }

@@ -90,11 +90,10 @@ fn split_ratios_that_do_not_sum_to_one_fail_the_node_and_print_the_resume_comman
     assert_clean(&outcome.stderr);
     assert!(outcome.stderr.contains("node `add_split` failed"), "{}", outcome.stderr);
     assert!(outcome.stderr.contains("sum"), "{}", outcome.stderr);
-    assert!(
-        outcome.stderr.contains("run --params split.train=0.7 --from-nodes add_split"),
-        "{}",
-        outcome.stderr
-    );
+    assert!(outcome.stderr.contains("iris run --from-nodes add_split\n"), "{}", outcome.stderr);
+    // Runtime parameters may carry credentials: the resume command never repeats them.
+    assert!(outcome.stderr.contains("the same --params as before"), "{}", outcome.stderr);
+    assert!(!outcome.stderr.contains("split.train=0.7 --from"), "{}", outcome.stderr);
     assert!(project.written_files().is_empty(), "{:?}", project.written_files());
 }
 
@@ -252,10 +251,8 @@ fn pipeline_describe_reports_free_inputs_and_final_outputs() {
         description["inputs"],
         serde_json::json!(["iris_raw", "params:columns", "params:split"])
     );
-    assert_eq!(
-        description["outputs"],
-        serde_json::json!(["label_encoder", "master_table", "scaler"])
-    );
+    // The scaler and the encoder are read by `build_master_table`, so they are not final.
+    assert_eq!(description["outputs"], serde_json::json!(["master_table"]));
     let nodes: Vec<&str> = description["nodes"]
         .as_array()
         .unwrap()

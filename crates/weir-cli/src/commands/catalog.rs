@@ -33,7 +33,7 @@ pub(crate) fn list(project: ProjectDefinition, root: &Path, args: &CatalogListAr
         // No project code (the standalone `weir` binary): list what the configuration declares.
         let declared: Vec<String> =
             session.catalog().declared().map(|(n, _)| n.to_owned()).collect();
-        listing.push(("catalog".to_owned(), rows_for(&session, declared)));
+        listing.push((String::new(), rows_for(&session, declared)));
     }
     for name in names {
         let pipeline = match session.pipelines().get(&name) {
@@ -48,8 +48,7 @@ pub(crate) fn list(project: ProjectDefinition, root: &Path, args: &CatalogListAr
         OutputFormat::Table => render_table(&listing),
         OutputFormat::Json => render_json(&listing),
     };
-    super::print_stdout(&text);
-    ExitCode::SUCCESS
+    super::print_stdout(&text)
 }
 
 /// One row per dataset name, with its type and location.
@@ -79,7 +78,11 @@ fn type_as_written(session: &Session, dataset: &str) -> Option<String> {
 fn render_table(listing: &[(String, Vec<Row>)]) -> String {
     let mut text = String::new();
     for (pipeline, rows) in listing {
-        text.push_str(&format!("pipeline `{pipeline}`:\n"));
+        if pipeline.is_empty() {
+            text.push_str("declared in the catalog:\n");
+        } else {
+            text.push_str(&format!("pipeline `{pipeline}`:\n"));
+        }
         let name_width = rows.iter().map(|r| r.dataset.len()).max().unwrap_or(0);
         let type_width = rows.iter().map(|r| r.type_name.len()).max().unwrap_or(0);
         for row in rows {
@@ -109,7 +112,8 @@ fn render_json(listing: &[(String, Vec<Row>)]) -> String {
                     )
                 })
                 .collect();
-            (pipeline.clone(), serde_json::Value::Object(datasets))
+            let key = if pipeline.is_empty() { "declared".to_owned() } else { pipeline.clone() };
+            (key, serde_json::Value::Object(datasets))
         })
         .collect();
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();

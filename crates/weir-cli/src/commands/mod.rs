@@ -3,6 +3,7 @@
 mod catalog;
 mod pipeline;
 mod run;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +27,7 @@ pub(crate) fn dispatch(project: ProjectDefinition, cli: Cli) -> ExitCode {
         Command::Catalog(CatalogCommand::List(args)) => catalog::list(project, &root, &args),
         Command::Pipeline(PipelineCommand::List(args)) => pipeline::list(&project, &args),
         Command::Pipeline(PipelineCommand::Describe(args)) => pipeline::describe(&project, &args),
+        Command::Serve(args) => serve::serve(project, &root, &args),
     }
 }
 
@@ -39,10 +41,11 @@ fn project_root(explicit: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
         // Inside the project itself, paths in messages read best relative: `conf/base/...`.
         return Ok(if root == here { PathBuf::new() } else { root });
     }
-    report::write_stderr(&format!(
-        "error: no weir project found in `{}` or its parents\nhint: run the command inside a project (a folder holding `conf/base`), or pass --project-dir\n",
-        here.display()
-    ));
+    report::print_message(
+        &format!("no weir project found in `{}` or its parents", here.display()),
+        &["run the command inside a project (a folder holding `conf/base`), or pass --project-dir"
+            .to_owned()],
+    );
     Err(ExitCode::from(EXIT_USAGE))
 }
 
@@ -77,9 +80,11 @@ fn parse_load_versions(
         let Some((dataset, version)) =
             item.split_once(':').filter(|(d, v)| !d.is_empty() && !v.is_empty())
         else {
-            report::write_stderr(&format!(
-                "error: invalid --load-versions item `{item}`\nhint: write it as `dataset:version`, e.g. `model:2024-01-05T10.11.12.345Z`\n"
-            ));
+            report::print_message(
+                &format!("invalid --load-versions item `{item}`"),
+                &["write it as `dataset:version`, e.g. `model:2024-01-05T10.11.12.345Z`"
+                    .to_owned()],
+            );
             return Err(ExitCode::from(EXIT_USAGE));
         };
         versions.insert(dataset.to_owned(), version.to_owned());
@@ -87,8 +92,17 @@ fn parse_load_versions(
     Ok(versions)
 }
 
-/// Writes to stdout; a closed pipe (e.g. `| head`) ends quietly.
-pub(crate) fn print_stdout(text: &str) {
+/// Writes a command's output to stdout: success, or quietly success when the reader went away
+/// (`| head`), or exit code 1 when stdout cannot be written (a full disk).
+pub(crate) fn print_stdout(text: &str) -> ExitCode {
     use std::io::Write;
-    let _ignored = std::io::stdout().lock().write_all(text.as_bytes());
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            report::print_message(&format!("cannot write the output: {error}"), &[]);
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -14,7 +14,15 @@ pub(crate) fn list(project: &ProjectDefinition, args: &PipelineListArgs) -> Exit
             let width = pipelines.names().map(str::len).max().unwrap_or(0);
             let mut text = String::new();
             for (name, pipeline) in pipelines.iter() {
-                text.push_str(&format!("{name:width$}  {} nodes\n", pipeline.len()));
+                let nodes = if pipeline.len() == 1 { "node" } else { "nodes" };
+                text.push_str(&format!("{name:width$}  {} {nodes}\n", pipeline.len()));
+            }
+            if text.is_empty() {
+                report::print_message(
+                    "this binary has no pipelines",
+                    &["a project's pipelines are compiled into its own binary: run `cargo run -- pipeline list` inside the project".to_owned()],
+                );
+                return ExitCode::from(EXIT_USAGE);
             }
             text
         }
@@ -23,8 +31,7 @@ pub(crate) fn list(project: &ProjectDefinition, args: &PipelineListArgs) -> Exit
             format!("{}\n", serde_json::json!(names))
         }
     };
-    super::print_stdout(&text);
-    ExitCode::SUCCESS
+    super::print_stdout(&text)
 }
 
 pub(crate) fn describe(project: &ProjectDefinition, args: &PipelineDescribeArgs) -> ExitCode {
@@ -83,6 +90,5 @@ pub(crate) fn describe(project: &ProjectDefinition, args: &PipelineDescribeArgs)
             format!("{}\n", serde_json::to_string_pretty(&description).unwrap_or_default())
         }
     };
-    super::print_stdout(&text);
-    ExitCode::SUCCESS
+    super::print_stdout(&text)
 }

@@ -1,22 +1,32 @@
-//! `run`: executes a pipeline, or a slice of it, and on failure prints how to resume.
+//! `run`: executes a pipeline, or a slice of it, with the runner `--runner` picks (`--workers`,
+//! `--async`), and on failure prints how to resume.
 
 use std::path::Path;
 use std::process::ExitCode;
 
+use weir_core::error::Hinted;
 use weir_core::pipeline::PipelineFilter;
 use weir_core::project::{ProjectDefinition, ProjectError};
-use weir_core::runner::RunError;
+use weir_core::runner::{ParallelRunner, Runner, SequentialRunner};
 
-use crate::cli::RunArgs;
+use crate::cli::{RunArgs, RunnerChoice};
 use crate::report::{self, EXIT_NODE_FAILED, EXIT_USAGE};
 
 pub(crate) fn run(project: ProjectDefinition, root: &Path, args: &RunArgs) -> ExitCode {
     if project.pipelines.names().next().is_none() {
-        report::write_stderr(
-            "error: this binary has no pipelines to run\nhint: a project's pipelines are compiled into its own binary: run `cargo run -- run` inside the project\n",
+        report::print_message(
+            "this binary has no pipelines to run",
+            &["a project's pipelines are compiled into its own binary: run `cargo run -- run` inside the project".to_owned()],
         );
         return ExitCode::from(EXIT_USAGE);
     }
+    let Some(runner) = runner_of(args) else {
+        report::print_message(
+            "`--workers` only applies to the parallel runner",
+            &["add `--runner parallel`, or drop `--workers`".to_owned()],
+        );
+        return ExitCode::from(EXIT_USAGE);
+    };
     let session = match super::open_session(project, root, &args.config, &args.load_versions) {
         Ok(session) => session,
         Err(code) => return code,
@@ -32,41 +42,66 @@ pub(crate) fn run(project: ProjectDefinition, root: &Path, args: &RunArgs) -> Ex
         "running pipeline"
     );
 
-    match session.run(&pipeline) {
+    match session.run_with(&pipeline, runner, args.is_async) {
         Ok(_) => ExitCode::SUCCESS,
         Err(error) if error.is_node_failure() => report_node_failure(&error, args),
         Err(error) => report::fail(&error, EXIT_USAGE),
     }
 }
 
-fn filter_of(args: &RunArgs) -> PipelineFilter {
-    PipelineFilter {
-        tags: args.tags.clone(),
-        node_names: args.nodes.clone(),
-        from_nodes: args.from_nodes.clone(),
-        to_nodes: args.to_nodes.clone(),
-        from_inputs: args.from_inputs.clone(),
-        to_outputs: args.to_outputs.clone(),
-        namespaces: args.namespaces.clone(),
+/// The runner `--runner` and `--workers` ask for; `None` when `--workers` comes without
+/// `--runner parallel`.
+fn runner_of(args: &RunArgs) -> Option<Runner> {
+    match (args.runner, args.workers) {
+        (RunnerChoice::Sequential, None) => Some(Runner::Sequential(SequentialRunner)),
+        (RunnerChoice::Sequential, Some(_)) => None,
+        (RunnerChoice::Parallel, None) => Some(Runner::Parallel(ParallelRunner::default())),
+        (RunnerChoice::Parallel, Some(workers)) => {
+            let workers = std::num::NonZeroUsize::new(usize::from(workers))?;
+            Some(Runner::Parallel(ParallelRunner::new(workers)))
+        }
     }
 }
 
+fn filter_of(args: &RunArgs) -> PipelineFilter {
+    PipelineFilter {
+        tags: trimmed(&args.tags),
+        node_names: trimmed(&args.nodes),
+        from_nodes: trimmed(&args.from_nodes),
+        to_nodes: trimmed(&args.to_nodes),
+        from_inputs: trimmed(&args.from_inputs),
+        to_outputs: trimmed(&args.to_outputs),
+        namespaces: trimmed(&args.namespaces),
+    }
+}
+
+/// `--nodes "a, b"` means `a` and `b`: spaces around names are dropped, and so are empty names.
+fn trimmed(values: &[String]) -> Vec<String> {
+    values.iter().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).collect()
+}
+
 fn report_node_failure(error: &ProjectError, args: &RunArgs) -> ExitCode {
-    let ProjectError::Run(RunError::NodeFailed { resume_from, hint, .. }) = error else {
+    let ProjectError::Run(run_error) = error else {
         return report::fail(error, EXIT_NODE_FAILED);
     };
-    let mut text = String::new();
-    if let Some(hint) = hint {
-        text.push_str(&format!("hint: {hint}\n"));
-    }
+    let Some(resume_from) = run_error.resume_from() else {
+        return report::fail(error, EXIT_NODE_FAILED);
+    };
+    let mut hints: Vec<String> = run_error.hint().into_iter().collect();
     if !resume_from.is_empty() {
-        text.push_str(&format!(
-            "hint: after fixing it, resume with:\n  {}\n",
-            resume_command(args, resume_from)
-        ));
+        let mut resume =
+            format!("after fixing it, resume with:\n  {}", resume_command(args, resume_from));
+        if args.config.params.is_some() {
+            resume.push_str(
+                "\n  and the same --params as before (left out here: they may hold credentials)",
+            );
+        }
+        hints.push(resume);
     }
     report::print_error(error, None);
-    report::write_stderr(&text);
+    for hint in hints {
+        report::write_stderr(&format!("hint: {hint}\n"));
+    }
     ExitCode::from(EXIT_NODE_FAILED)
 }
 
@@ -88,8 +123,11 @@ fn resume_command(args: &RunArgs, from_nodes: &[String]) -> String {
     if let Some(conf) = &args.config.conf_source {
         push("--conf-source", conf.display().to_string());
     }
-    if let Some(params) = &args.config.params {
-        push("--params", params.clone());
+    if args.runner == RunnerChoice::Parallel {
+        push("--runner", "parallel".to_owned());
+    }
+    if let Some(workers) = args.workers {
+        push("--workers", workers.to_string());
     }
     let lists = [
         ("--tags", &args.tags),
@@ -106,6 +144,9 @@ fn resume_command(args: &RunArgs, from_nodes: &[String]) -> String {
         }
     }
     push("--from-nodes", from_nodes.join(","));
+    if args.is_async {
+        parts.push("--async".to_owned());
+    }
     parts.join(" ")
 }
 

@@ -151,7 +151,9 @@ impl DataCatalog {
     /// Builds every entry of a `catalog*.yml` section.
     ///
     /// Top-level keys starting with `_` are templates and must already be gone. `credentials`
-    /// is the merged `credentials*.yml` section.
+    /// is the merged `credentials*.yml` section. A key with `{` or `}` is a Kedro dataset
+    /// factory pattern, which weir does not implement yet: it is refused rather than built as a
+    /// dataset with a literal name nothing would ever use.
     pub fn from_config(
         entries: &serde_json::Map<String, serde_json::Value>,
         sources: &HashMap<String, SourceLocation>,
@@ -161,6 +163,9 @@ impl DataCatalog {
     ) -> Result<Self, CatalogError> {
         let mut catalog = DataCatalog::new();
         for (name, entry) in entries {
+            if name.contains(['{', '}']) {
+                return Err(factory_pattern_error(name, sources.get(name).cloned()));
+            }
             let spec = spec_from_entry(name, entry, sources.get(name).cloned(), credentials)?;
             let dataset = registry.build(&spec, context)?;
             catalog.declared.insert(name.clone(), dataset);
@@ -223,6 +228,19 @@ impl DataCatalog {
 }
 
 /// Turns one raw catalog entry into a spec, looking up its credentials.
+/// The error for a dataset factory key such as `"{name}_raw"`.
+fn factory_pattern_error(name: &str, source_location: Option<SourceLocation>) -> CatalogError {
+    CatalogError::InvalidEntry {
+        dataset: name.to_owned(),
+        message: "dataset factories (catalog keys with `{...}` placeholders) are not supported yet"
+            .to_owned(),
+        source_location,
+        hint: Some(
+            "declare each dataset by name, e.g. one `companies_raw:` entry per dataset".to_owned(),
+        ),
+    }
+}
+
 fn spec_from_entry(
     name: &str,
     entry: &serde_json::Value,
@@ -261,7 +279,9 @@ fn spec_from_entry(
             Some(_) => {
                 return Err(invalid(
                     &format!("credentials `{key}` must be a mapping of names to values"),
-                    Some(format!("write `{key}:` in credentials.yml followed by indented `name: value` lines")),
+                    Some(format!(
+                        "write `{key}:` in credentials.yml followed by indented `name: value` lines"
+                    )),
                 ));
             }
             None => {
@@ -284,4 +304,41 @@ fn spec_from_entry(
         credentials,
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dataset_factory_key_is_refused_with_its_file() {
+        let entry = serde_json::json!({
+            "type": "pandas.ParquetDataset",
+            "filepath": "data/02_intermediate/{name}_split.parquet",
+        });
+        let entries = serde_json::Map::from_iter([("{name}_split".to_owned(), entry)]);
+        let at = SourceLocation::new("conf/local/catalog.yml", 1, 1);
+        let sources = HashMap::from([("{name}_split".to_owned(), at)]);
+        let context = DatasetContext {
+            project_root: std::path::PathBuf::from("/project"),
+            save_version: "2024-01-05T10.11.12.345Z".to_owned(),
+            load_versions: HashMap::new(),
+        };
+
+        let error = DataCatalog::from_config(
+            &entries,
+            &sources,
+            &serde_json::Map::new(),
+            &DatasetRegistry::with_builtins(),
+            &context,
+        )
+        .unwrap_err();
+
+        let text = error.to_string();
+        assert!(matches!(error, CatalogError::InvalidEntry { .. }), "{error:?}");
+        assert!(text.contains("`{name}_split`"), "{text}");
+        assert!(text.contains("conf/local/catalog.yml"), "{text}");
+        assert!(text.contains("dataset factories"), "{text}");
+        assert!(error.hint().unwrap().contains("declare each dataset by name"));
+    }
 }

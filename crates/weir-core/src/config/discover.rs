@@ -45,6 +45,12 @@ pub(super) fn check_environments(
     run_env: &str,
     default_run_env: &str,
 ) -> Result<(), ConfigError> {
+    if conf_source.is_file() {
+        return Err(ConfigError::ConfSourceIsFile { path: conf_source.to_path_buf() });
+    }
+    if !conf_source.exists() {
+        return Err(ConfigError::ConfSourceMissing { path: conf_source.to_path_buf() });
+    }
     if !conf_source.join(base_env).is_dir() {
         return Err(ConfigError::MissingBase {
             conf_source: conf_source.to_path_buf(),
@@ -263,8 +269,35 @@ mod tests {
         assert!(check_environments(dir.path(), "base", "local", "local").is_ok());
         assert!(check_environments(dir.path(), "base", "base", "local").is_ok());
         assert!(matches!(
-            check_environments(&dir.path().join("nope"), "base", "local", "local"),
+            check_environments(dir.path(), "staging", "local", "local"),
             Err(ConfigError::MissingBase { .. })
         ));
+    }
+
+    #[test]
+    fn a_missing_conf_source_is_said_not_to_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = check_environments(&dir.path().join("nope"), "base", "local", "local");
+        let Err(error @ ConfigError::ConfSourceMissing { .. }) = error else { panic!("{error:?}") };
+        assert!(error.to_string().contains("does not exist"), "{error}");
+    }
+
+    #[test]
+    fn a_file_or_archive_as_conf_source_is_named_as_such() {
+        use crate::error::Hinted;
+
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["catalog.yml", "conf.tar.gz"] {
+            let path = dir.path().join(name);
+            fs::File::create(&path).unwrap();
+            let error = check_environments(&path, "base", "local", "local");
+            let Err(error @ ConfigError::ConfSourceIsFile { .. }) = error else {
+                panic!("{error:?}")
+            };
+            assert!(error.to_string().contains("is a file, not a folder"), "{error}");
+            assert!(!error.hint().unwrap().contains("/base"), "{error:?}");
+        }
+        let archive = ConfigError::ConfSourceIsFile { path: dir.path().join("conf.tar.gz") };
+        assert!(archive.hint().unwrap().contains("archives are not supported yet"));
     }
 }

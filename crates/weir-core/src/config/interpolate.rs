@@ -14,7 +14,8 @@
 //! ${globals:seed}` stays an integer). Interpolations embedded in a longer string are formatted
 //! the way Python's `str()` would (`True`, `None`), since that is what Kedro produces. References
 //! resolve recursively; a reference that leads back to itself is reported as a cycle with the
-//! keys on it.
+//! keys on it. A chain of more than [`MAX_INTERPOLATION_DEPTH`] references, one leading to
+//! the next, is refused so that a generated chain cannot overflow the stack.
 //!
 //! The syntax of one expression is parsed in `expression`; this module evaluates it.
 //!
@@ -34,6 +35,10 @@ use super::expression::{
 use super::parse::ConfigFile;
 use super::{ConfigError, MissingValue};
 use crate::error::{SourceLocation, did_you_mean};
+
+/// How many `${...}` references may lead one to the next before resolving gives up. Each level
+/// costs several stack frames; real configuration chains a handful at most.
+pub(super) const MAX_INTERPOLATION_DEPTH: usize = 64;
 
 /// What an environment's tree may refer to while it is resolved.
 #[derive(Debug, Clone, Copy)]
@@ -56,7 +61,8 @@ pub(super) fn resolve_tree(
     scope: &Scope<'_>,
 ) -> Result<Map<String, Value>, ConfigError> {
     let root = Value::Object(tree);
-    let mut resolver = Resolver { raw: &root, scope, done: HashMap::new(), active: Vec::new() };
+    let mut resolver =
+        Resolver { raw: &root, scope, done: HashMap::new(), active: Vec::new(), depth: 0 };
     match resolver.resolve_path(&[])? {
         Value::Object(resolved) => Ok(resolved),
         _ => Ok(Map::new()),
@@ -70,6 +76,8 @@ struct Resolver<'a> {
     done: HashMap<Vec<String>, Value>,
     /// Paths being resolved, outermost first, to detect cycles.
     active: Vec<Vec<String>>,
+    /// Interpolated strings being resolved, one inside the other.
+    depth: usize,
 }
 
 impl Resolver<'_> {
@@ -87,7 +95,7 @@ impl Resolver<'_> {
 
         self.active.push(path.to_vec());
         let resolved = match raw {
-            Value::String(text) if text.contains("${") => self.interpolate(text, path)?,
+            Value::String(text) if text.contains("${") => self.interpolate_nested(text, path)?,
             Value::Object(map) => {
                 let mut out = Map::new();
                 for key in map.keys() {
@@ -108,6 +116,22 @@ impl Resolver<'_> {
 
         self.done.insert(path.to_vec(), resolved.clone());
         Ok(resolved)
+    }
+
+    /// [`Self::interpolate`] one level deeper in a chain of references, within the limit.
+    fn interpolate_nested(&mut self, text: &str, path: &[String]) -> Result<Value, ConfigError> {
+        if self.depth >= MAX_INTERPOLATION_DEPTH {
+            return Err(ConfigError::InterpolationTooDeep {
+                key: path.join("."),
+                location: self.locate(text, path),
+                limit: MAX_INTERPOLATION_DEPTH,
+            });
+        }
+
+        self.depth += 1;
+        let resolved = self.interpolate(text, path);
+        self.depth -= 1;
+        resolved
     }
 
     /// Resolves a string holding one or more interpolations.
@@ -647,5 +671,33 @@ mod tests {
             json!({"a": 1, "b": 1}),
             "plain references still work in globals"
         );
+    }
+
+    #[test]
+    fn a_long_chain_of_references_is_an_error_not_a_crash() {
+        let mut chain = Map::new();
+        for index in 0..1000 {
+            chain.insert(format!("k{index}"), json!(format!("${{k{}}}", index + 1)));
+        }
+        chain.insert("k1000".to_owned(), json!(1));
+
+        let error = resolve(Value::Object(chain)).unwrap_err();
+
+        let ConfigError::InterpolationTooDeep { limit, .. } = &error else { panic!("{error:?}") };
+        assert_eq!(*limit, MAX_INTERPOLATION_DEPTH);
+        assert!(error.to_string().contains("more than 64"), "{error}");
+    }
+
+    #[test]
+    fn a_chain_at_the_limit_resolves() {
+        let mut chain = Map::new();
+        for index in 0..MAX_INTERPOLATION_DEPTH {
+            chain.insert(format!("k{index}"), json!(format!("${{k{}}}", index + 1)));
+        }
+        chain.insert(format!("k{MAX_INTERPOLATION_DEPTH}"), json!(7));
+
+        let resolved = resolve(Value::Object(chain)).unwrap();
+
+        assert_eq!(resolved["k0"], json!(7));
     }
 }

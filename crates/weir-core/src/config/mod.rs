@@ -65,11 +65,26 @@ pub enum MergeStrategy {
 
 /// Everything that can go wrong reading configuration.
 ///
-/// No variant ever carries a configuration value, only keys, expressions and places, so an error
-/// raised inside a credentials file cannot leak a secret.
+/// No variant carries a value read from a credentials file: an error raised there names keys,
+/// expressions and places only. Errors about other sections may quote the offending text (a
+/// malformed `--params` item, an unclosed `${`) to help find it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
+    /// `--conf-source` names a file (perhaps an archive), not a folder.
+    #[error("configuration source `{}` is a file, not a folder", path.display())]
+    ConfSourceIsFile {
+        /// The path given.
+        path: PathBuf,
+    },
+
+    /// `--conf-source` (or the project's `conf/`) does not exist.
+    #[error("configuration folder `{}` does not exist", path.display())]
+    ConfSourceMissing {
+        /// The path given.
+        path: PathBuf,
+    },
+
     /// The base environment folder (`conf/base`) does not exist.
     #[error("configuration folder `{}` has no `{base_env}` environment", conf_source.display())]
     MissingBase {
@@ -195,6 +210,17 @@ pub enum ConfigError {
         location: SourceLocation,
     },
 
+    /// More `${...}` references lead one to the next than the resolver follows.
+    #[error("interpolation of `{key}` at {location} goes more than {limit} references deep")]
+    InterpolationTooDeep {
+        /// The dotted key where the limit was reached.
+        key: String,
+        /// Where it is written.
+        location: SourceLocation,
+        /// The most references followed in a row.
+        limit: usize,
+    },
+
     /// `${oc.env:...}` outside credentials, which Kedro forbids so that environment variables
     /// cannot leak into parameters or the catalog.
     #[error(
@@ -281,6 +307,16 @@ impl std::fmt::Display for MissingValue {
 impl Hinted for ConfigError {
     fn hint(&self) -> Option<String> {
         match self {
+            ConfigError::ConfSourceIsFile { path } => Some(if is_archive(path) {
+                "archives are not supported yet as a configuration source; unpack it and point \
+                 `--conf-source` at the folder holding `base/`"
+                    .to_owned()
+            } else {
+                "point `--conf-source` at the folder holding `base/` and `local/`".to_owned()
+            }),
+            ConfigError::ConfSourceMissing { .. } => Some(
+                "check the path, or create the folder with `base/` and `local/` inside".to_owned(),
+            ),
             ConfigError::MissingBase { conf_source, base_env } => Some(format!(
                 "create `{}` (it may be empty), or point `--conf-source` at the folder that holds it",
                 conf_source.join(base_env).display()
@@ -320,6 +356,10 @@ impl Hinted for ConfigError {
             ConfigError::InterpolationCycle { .. } => {
                 Some("one of these values must hold a plain value instead of referring back".to_owned())
             }
+            ConfigError::InterpolationTooDeep { .. } => Some(
+                "shorten the chain: refer to the key that holds the value rather than to another reference"
+                    .to_owned(),
+            ),
             ConfigError::EnvResolverNotAllowed { .. } => Some(
                 "move the value to a `credentials*` file, or use `${globals:...}` or \
                  `${runtime_params:...}` instead"
@@ -345,6 +385,12 @@ impl Hinted for ConfigError {
 }
 
 /// `a`, `b` and `c` as "`a`, `b`, `c`", or "none" for an empty list.
+/// Whether `path` is named like an archive Kedro accepts as `--conf-source`.
+fn is_archive(path: &Path) -> bool {
+    let name = path.file_name().unwrap_or_default().to_string_lossy().to_ascii_lowercase();
+    [".tar.gz", ".tgz", ".zip", ".tar"].iter().any(|suffix| name.ends_with(suffix))
+}
+
 fn quoted_list(items: &[String]) -> String {
     if items.is_empty() {
         return "none".to_owned();

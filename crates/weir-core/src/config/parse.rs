@@ -131,7 +131,7 @@ fn kind_of(value: &Yaml) -> &'static str {
 }
 
 /// Converts a YAML value, applying merge keys and dropping tags.
-fn to_json(value: Yaml) -> Result<Value, String> {
+pub(super) fn to_json(value: Yaml) -> Result<Value, String> {
     Ok(match value {
         Yaml::Null => Value::Null,
         Yaml::Bool(flag) => Value::Bool(flag),

@@ -6,7 +6,9 @@
 //! - dotted keys build nested mappings (`model.C=0.5` is `{model: {C: 0.5}}`), the way
 //!   `OmegaConf.from_dotlist` does;
 //! - values are read as YAML, so `7` is an integer, `0.5` a float, `true` a boolean, `x` a
-//!   string and an empty value is null.
+//!   string and an empty value is null. A value JSON cannot hold (`.nan`, `.inf`, a number too
+//!   large for a double such as `1e400`) is refused, as it is in configuration files;
+//! - a key has at most [`MAX_KEY_PARTS`] dotted parts.
 //!
 //! # Limitations
 //! A comma always separates items, so a value cannot contain one (Kedro has the same rule).
@@ -15,7 +17,14 @@ use serde_json::{Map, Value};
 
 use super::ConfigError;
 use super::merge::soft_merge;
-use super::parse::yaml_message;
+use super::parse::{to_json, yaml_message};
+
+/// The most dotted parts a `--params` key may have. Real parameters are a few levels deep; the
+/// limit keeps a pathological key from nesting deep enough to overflow the stack.
+pub(super) const MAX_KEY_PARTS: usize = 64;
+
+/// How much of a refused item is repeated in a message about its size.
+const SHOWN_ITEM_CHARS: usize = 60;
 
 /// Parses `--params "split.seed=7,model.C=0.5"` into a nested map with YAML-typed values.
 pub fn parse_runtime_params(text: &str) -> Result<Map<String, Value>, ConfigError> {
@@ -41,22 +50,69 @@ fn parse_item(item: &str) -> Result<(Vec<String>, Value), ConfigError> {
     if key.is_empty() {
         return Err(bad("the key is empty"));
     }
+    let parts = key.split('.').count();
+    if parts > MAX_KEY_PARTS {
+        return Err(ConfigError::BadRuntimeParams {
+            item: shortened(item),
+            reason: format!(
+                "the key has {parts} dotted parts; at most {MAX_KEY_PARTS} are allowed"
+            ),
+        });
+    }
     let path: Vec<String> = key.split('.').map(str::to_owned).collect();
     if path.iter().any(String::is_empty) {
         return Err(bad("the dotted key has an empty part"));
     }
 
-    let value = parse_value(raw_value.trim())
-        .map_err(|message| bad(&format!("the value is not valid YAML ({message}); quote it")))?;
+    let value = match parse_value(raw_value.trim()) {
+        Ok(value) => value,
+        Err(ValueProblem::Syntax(message)) => {
+            return Err(bad(&format!("the value is not valid YAML ({message}); quote it")));
+        }
+        Err(ValueProblem::NotJson(reason)) => {
+            return Err(bad(&format!("the value of `{key}` is refused: {reason}")));
+        }
+    };
     Ok((path, value))
 }
 
+/// Why a `--params` value was refused.
+enum ValueProblem {
+    /// Not valid YAML.
+    Syntax(String),
+    /// Valid YAML that JSON cannot hold.
+    NotJson(String),
+}
+
 /// A value read as YAML; an empty value is null, as in `OmegaConf`.
-fn parse_value(raw: &str) -> Result<Value, String> {
+fn parse_value(raw: &str) -> Result<Value, ValueProblem> {
     if raw.is_empty() {
         return Ok(Value::Null);
     }
-    serde_norway::from_str::<Value>(raw).map_err(|error| yaml_message(&error))
+    let yaml: serde_norway::Value =
+        serde_norway::from_str(raw).map_err(|error| ValueProblem::Syntax(yaml_message(&error)))?;
+    let value = to_json(yaml).map_err(ValueProblem::NotJson)?;
+
+    // YAML reads a number beyond a double's range (`1e400`) as a string; `OmegaConf` would give
+    // infinity, which JSON cannot hold either.
+    let is_unquoted_number = matches!(&value, Value::String(text) if text == raw)
+        && raw.parse::<f64>().is_ok_and(f64::is_infinite)
+        && raw.starts_with(|first: char| first.is_ascii_digit() || "+-.".contains(first));
+    if is_unquoted_number {
+        return Err(ValueProblem::NotJson(format!(
+            "`{raw}` is too large for a 64-bit float; quote it to pass it as text"
+        )));
+    }
+    Ok(value)
+}
+
+/// `item`, cut to [`SHOWN_ITEM_CHARS`] characters for a message.
+fn shortened(item: &str) -> String {
+    if item.chars().count() <= SHOWN_ITEM_CHARS {
+        return item.to_owned();
+    }
+    let kept: String = item.chars().take(SHOWN_ITEM_CHARS).collect();
+    format!("{kept}…")
 }
 
 /// `["a", "b"]` and `1` as `{a: {b: 1}}`.
@@ -119,5 +175,30 @@ mod tests {
             assert_eq!(item, bad.trim());
             assert!(error.hint().unwrap().contains("key=value"), "{bad}");
         }
+    }
+
+    #[test]
+    fn values_json_cannot_hold_are_refused_with_their_key() {
+        for item in ["model.C=.nan", "model.C=.inf", "model.C=-.Inf", "model.C=1e400"] {
+            let error = parse_runtime_params(item).unwrap_err();
+            let ConfigError::BadRuntimeParams { reason, .. } = &error else {
+                panic!("{item}: {error:?}")
+            };
+            assert!(reason.contains("`model.C`"), "{item}: {reason}");
+        }
+        check("model.C='1e400'", &json!({"model": {"C": "1e400"}}));
+        check("model.C=1e300", &json!({"model": {"C": 1e300}}));
+    }
+
+    #[test]
+    fn a_key_with_too_many_parts_is_refused_not_a_crash() {
+        let key = vec!["a"; 5000].join(".");
+        let error = parse_runtime_params(&format!("{key}=1")).unwrap_err();
+        let ConfigError::BadRuntimeParams { item, reason } = &error else { panic!("{error:?}") };
+        assert!(reason.contains("5000 dotted parts"), "{reason}");
+        assert!(item.chars().count() <= SHOWN_ITEM_CHARS + 1, "{item}");
+
+        let deepest = vec!["a"; MAX_KEY_PARTS].join(".");
+        assert!(parse_runtime_params(&format!("{deepest}=1")).is_ok());
     }
 }

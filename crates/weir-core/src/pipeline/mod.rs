@@ -166,7 +166,7 @@ impl Hinted for PipelineError {
                 Some(format!("the project's pipelines are {}", quote_all(available)))
             }
             PipelineError::EmptyAfterFilter(_) => {
-                Some("check the names given to `--nodes`, `--tags`, `--from-nodes` and `--to-nodes`".to_owned())
+                Some("each filter keeps its own set of nodes and the run keeps only the nodes in all of them: check `--nodes`, `--tags`, `--from-nodes`, `--to-nodes`, `--from-inputs`, `--to-outputs` and `--namespaces`".to_owned())
             }
             _ => None,
         }

@@ -166,15 +166,17 @@ impl RunError {
     /// Whether the run failed while running (a node, or a hook: exit code 1) rather than in the
     /// checks made before starting.
     pub fn is_node_failure(&self) -> bool {
-        matches!(self, RunError::NodeFailed { .. } | RunError::NodesFailed { .. } | RunError::Hook(_))
+        matches!(
+            self,
+            RunError::NodeFailed { .. } | RunError::NodesFailed { .. } | RunError::Hook(_)
+        )
     }
 
     /// The nodes a resumed run should start from, when nodes failed.
     pub fn resume_from(&self) -> Option<&[String]> {
         match self {
-            RunError::NodeFailed { resume_from, .. } | RunError::NodesFailed { resume_from, .. } => {
-                Some(resume_from)
-            }
+            RunError::NodeFailed { resume_from, .. }
+            | RunError::NodesFailed { resume_from, .. } => Some(resume_from),
             _ => None,
         }
     }
@@ -201,9 +203,9 @@ impl Hinted for RunError {
                     .collect();
                 (!hints.is_empty()).then(|| hints.join("; "))
             }
-            RunError::Hook(_) => Some(
-                "fix the hook, or remove it from the project's `ProjectDefinition`".to_owned(),
-            ),
+            RunError::Hook(_) => {
+                Some("fix the hook, or remove it from the project's `ProjectDefinition`".to_owned())
+            }
         }
     }
 }
@@ -308,5 +310,294 @@ fn release_unneeded(
             debug!(dataset = input.as_str(), "releasing");
             catalog.release(input);
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::float_cmp, reason = "the values are small integers, exact in f64")]
+mod tests {
+    use std::num::NonZeroUsize;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::data::NodeData;
+    use crate::hooks::{
+        DatasetLoaded, DatasetLoading, DatasetSaved, DatasetSaving, Hook, HookResult, NodeFailed,
+        NodeFinished, NodeStarting,
+    };
+    use crate::pipeline::node;
+
+    /// Writes down every event it sees as `"<event> <subject>"`.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+
+    impl Recorder {
+        #[expect(clippy::unnecessary_wraps, reason = "every hook method returns its result")]
+        fn note(&self, event: &str, subject: &str) -> HookResult {
+            self.0.lock().unwrap().push(format!("{event} {subject}").trim_end().to_owned());
+            Ok(())
+        }
+
+        fn events(&self) -> Vec<String> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    impl Hook for Recorder {
+        fn before_pipeline_run(&self, _: &PipelineStarting<'_>) -> HookResult {
+            self.note("before_pipeline_run", "")
+        }
+        fn after_pipeline_run(&self, event: &PipelineFinished<'_>) -> HookResult {
+            self.note("after_pipeline_run", &event.nodes.len().to_string())
+        }
+        fn on_pipeline_error(&self, _: &PipelineFailed<'_>) -> HookResult {
+            self.note("on_pipeline_error", "")
+        }
+        fn before_node_run(&self, event: &NodeStarting<'_>) -> HookResult {
+            let inputs: Vec<&str> = event.inputs.iter().map(|(name, _)| name).collect();
+            self.note(
+                "before_node_run",
+                &format!("{} {}", event.node.node_name(), inputs.join(",")),
+            )
+        }
+        fn after_node_run(&self, event: &NodeFinished<'_>) -> HookResult {
+            let outputs: Vec<&str> = event.outputs.iter().map(|(name, _)| name).collect();
+            self.note(
+                "after_node_run",
+                &format!("{} {}", event.node.node_name(), outputs.join(",")),
+            )
+        }
+        fn on_node_error(&self, event: &NodeFailed<'_>) -> HookResult {
+            self.note("on_node_error", &format!("{}: {}", event.node.node_name(), event.error))
+        }
+        fn before_dataset_loaded(&self, event: &DatasetLoading<'_>) -> HookResult {
+            self.note("before_dataset_loaded", event.dataset)
+        }
+        fn after_dataset_loaded(&self, event: &DatasetLoaded<'_>) -> HookResult {
+            self.note("after_dataset_loaded", event.dataset)
+        }
+        fn before_dataset_saved(&self, event: &DatasetSaving<'_>) -> HookResult {
+            self.note("before_dataset_saved", event.dataset)
+        }
+        fn after_dataset_saved(&self, event: &DatasetSaved<'_>) -> HookResult {
+            self.note("after_dataset_saved", event.dataset)
+        }
+    }
+
+    /// Refuses to let node `second` start.
+    struct Gatekeeper;
+
+    impl Hook for Gatekeeper {
+        fn before_node_run(&self, event: &NodeStarting<'_>) -> HookResult {
+            if event.node.node_name() == "second" {
+                return Err("`second` is not allowed today".into());
+            }
+            Ok(())
+        }
+    }
+
+    struct BrokenReport;
+
+    impl Hook for BrokenReport {
+        fn after_pipeline_run(&self, _: &PipelineFinished<'_>) -> HookResult {
+            Err("the tracking server is down".into())
+        }
+    }
+
+    fn double(x: f64) -> f64 {
+        x * 2.0
+    }
+
+    fn explode(_: f64) -> f64 {
+        panic!("boom")
+    }
+
+    fn split(x: f64) -> (f64, f64) {
+        (x - 1.0, x + 1.0)
+    }
+
+    fn multiply(a: f64, b: f64) -> f64 {
+        a * b
+    }
+
+    fn runners() -> [Runner; 2] {
+        [
+            Runner::Sequential(SequentialRunner),
+            Runner::Parallel(ParallelRunner::new(NonZeroUsize::new(2).unwrap())),
+        ]
+    }
+
+    fn catalog_with(value: f64) -> DataCatalog {
+        let catalog = DataCatalog::new();
+        catalog.save("a", value.into_payload()).unwrap();
+        catalog
+    }
+
+    fn value(catalog: &DataCatalog, name: &str) -> f64 {
+        f64::from_payload(catalog.load(name).unwrap()).unwrap()
+    }
+
+    fn recorded(
+        runner: Runner,
+        pipeline: &Pipeline,
+    ) -> (Result<RunSummary, RunError>, Vec<String>) {
+        let recorder = Arc::new(Recorder::default());
+        let mut hooks = Hooks::new();
+        hooks.push_shared("Recorder", Arc::clone(&recorder) as Arc<dyn Hook>);
+        let options = RunOptions { run_id: "run".to_owned(), is_async: false, hooks };
+        let result = runner.run_with(pipeline, &catalog_with(1.5), &options);
+        (result, recorder.events())
+    }
+
+    /// Kedro's order (`kedro.runner.task`): each input loaded with its two dataset events,
+    /// then `before_node_run`, the call, `after_node_run`, and each output saved with its two.
+    #[test]
+    fn hooks_see_kedro_event_order_with_both_runners() {
+        let pipeline = Pipeline::new([
+            node(double, "a", "b").name("first"),
+            node(double, "b", "c").name("second"),
+        ]);
+        let expected = [
+            "before_pipeline_run",
+            "before_dataset_loaded a",
+            "after_dataset_loaded a",
+            "before_node_run first a",
+            "after_node_run first b",
+            "before_dataset_saved b",
+            "after_dataset_saved b",
+            "before_dataset_loaded b",
+            "after_dataset_loaded b",
+            "before_node_run second b",
+            "after_node_run second c",
+            "before_dataset_saved c",
+            "after_dataset_saved c",
+            "after_pipeline_run 2",
+        ];
+        for runner in runners() {
+            let (result, events) = recorded(runner, &pipeline);
+            result.unwrap();
+            assert_eq!(events, expected, "{runner:?}");
+        }
+    }
+
+    #[test]
+    fn a_failing_node_gets_on_node_error_then_on_pipeline_error() {
+        let pipeline = Pipeline::new([
+            node(double, "a", "b").name("first"),
+            node(explode, "b", "c").name("second"),
+        ]);
+        for runner in runners() {
+            let (result, events) = recorded(runner, &pipeline);
+            assert!(
+                matches!(result, Err(RunError::NodeFailed { ref node, .. }) if node == "second")
+            );
+            let tail: Vec<&str> = events.iter().rev().take(5).rev().map(String::as_str).collect();
+            assert_eq!(
+                tail,
+                [
+                    "before_dataset_loaded b",
+                    "after_dataset_loaded b",
+                    "before_node_run second b",
+                    "on_node_error second: panicked: boom",
+                    "on_pipeline_error",
+                ],
+                "{runner:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_failing_node_hook_fails_that_node_and_names_the_hook() {
+        let pipeline = Pipeline::new([
+            node(double, "a", "b").name("first"),
+            node(double, "b", "c").name("second"),
+        ]);
+        let mut hooks = Hooks::new();
+        hooks.push(Gatekeeper);
+        let options = RunOptions { hooks, ..RunOptions::default() };
+        for runner in runners() {
+            let catalog = catalog_with(1.0);
+            let error = runner.run_with(&pipeline, &catalog, &options).unwrap_err();
+            let RunError::NodeFailed { node, cause, done, .. } = error else {
+                panic!("expected a node failure");
+            };
+            assert_eq!(node, "second");
+            assert_eq!(
+                cause,
+                "hook `Gatekeeper` failed in `before_node_run`: `second` is not allowed today"
+            );
+            assert_eq!(done, ["first"]);
+            assert!(!catalog.exists("c").unwrap(), "`second` never ran");
+        }
+    }
+
+    #[test]
+    fn a_failing_pipeline_hook_fails_the_run() {
+        let pipeline = Pipeline::new([node(double, "a", "b").name("first")]);
+        let mut hooks = Hooks::new();
+        hooks.push(BrokenReport);
+        let options = RunOptions { hooks, ..RunOptions::default() };
+        for runner in runners() {
+            let error = runner.run_with(&pipeline, &catalog_with(1.0), &options).unwrap_err();
+            assert!(error.is_node_failure(), "a hook failure happens during the run");
+            assert_eq!(
+                error.to_string(),
+                "hook `BrokenReport` failed in `after_pipeline_run`: the tracking server is down"
+            );
+        }
+    }
+
+    #[test]
+    fn async_loads_and_saves_give_the_same_outputs() {
+        // `split` has two outputs (saved on two threads) and `multiply` two inputs (loaded on
+        // two threads): a = 3 → (2, 4) → 8, and 2 * 3 = 6.
+        let pipeline = Pipeline::new([
+            node(split, "a", ["low", "high"]).name("split"),
+            node(multiply, ["low", "high"], "product").name("multiply"),
+            node(double, "a", "doubled").name("double"),
+        ]);
+        for runner in runners() {
+            for is_async in [false, true] {
+                let recorder = Arc::new(Recorder::default());
+                let mut hooks = Hooks::new();
+                hooks.push_shared("Recorder", Arc::clone(&recorder) as Arc<dyn Hook>);
+                let options = RunOptions { run_id: "r".to_owned(), is_async, hooks };
+                let catalog = catalog_with(3.0);
+                runner.run_with(&pipeline, &catalog, &options).unwrap();
+
+                assert_eq!(value(&catalog, "product"), 8.0, "{runner:?} async={is_async}");
+                assert_eq!(value(&catalog, "doubled"), 6.0, "{runner:?} async={is_async}");
+                let mut saved: Vec<String> = recorder
+                    .events()
+                    .into_iter()
+                    .filter(|event| event.starts_with("after_dataset_saved"))
+                    .collect();
+                saved.sort();
+                assert_eq!(
+                    saved,
+                    [
+                        "after_dataset_saved doubled",
+                        "after_dataset_saved high",
+                        "after_dataset_saved low",
+                        "after_dataset_saved product",
+                    ]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn async_load_failures_report_the_first_input_in_order() {
+        // Neither `missing_one` nor `missing_two` has data; the message must not depend on
+        // which thread finishes first.
+        let pipeline = Pipeline::new([node(multiply, ["missing_one", "missing_two"], "out")]);
+        let catalog = DataCatalog::new();
+        let options = RunOptions { is_async: true, ..RunOptions::default() };
+        // Skip the wiring check's "no source" error by calling the task directly.
+        let failure = task::run_node(&pipeline.nodes()[0], &catalog, &options).unwrap_err();
+        assert_eq!(
+            failure.cause,
+            "dataset `missing_one` has no data: nothing saved it in this run"
+        );
     }
 }

@@ -80,7 +80,7 @@ impl ParallelRunner {
     }
 
     fn run_nodes(
-        &self,
+        self,
         pipeline: &Pipeline,
         catalog: &DataCatalog,
         options: &RunOptions,
@@ -168,8 +168,12 @@ impl<'p> Schedule<'p> {
         let mut dependents = vec![Vec::new(); order.len()];
         let mut waiting_on = vec![0; order.len()];
         for (index, node) in order.iter().enumerate() {
-            let upstream: BTreeSet<usize> =
-                node.inputs().iter().filter_map(|input| producer.get(input.as_str())).copied().collect();
+            let upstream: BTreeSet<usize> = node
+                .inputs()
+                .iter()
+                .filter_map(|input| producer.get(input.as_str()))
+                .copied()
+                .collect();
             waiting_on[index] = upstream.len();
             for parent in upstream {
                 dependents[parent].push(index);
@@ -238,7 +242,11 @@ impl<'p> Schedule<'p> {
         self.running == 0 && (self.stopping || self.ready.is_empty())
     }
 
-    fn into_result(self, pipeline: &Pipeline, catalog: &DataCatalog) -> Result<RunSummary, RunError> {
+    fn into_result(
+        self,
+        pipeline: &Pipeline,
+        catalog: &DataCatalog,
+    ) -> Result<RunSummary, RunError> {
         if self.failures.is_empty() {
             return Ok(RunSummary { nodes: self.done, elapsed: Duration::ZERO });
         }
@@ -280,6 +288,7 @@ mod tests {
         df.lazy().select([col("x") + lit(1.0)]).collect().unwrap()
     }
 
+    #[expect(clippy::needless_pass_by_value, reason = "node functions own their inputs")]
     fn add(a: DataFrame, b: DataFrame) -> DataFrame {
         let sum = a.column("x").unwrap().as_materialized_series()
             + b.column("x").unwrap().as_materialized_series();
@@ -389,7 +398,7 @@ mod tests {
             let mut arrived = self.arrived.lock().unwrap();
             *arrived += 1;
             self.all_here.notify_all();
-            let timeout = Duration::from_secs(60);
+            let timeout = Duration::from_mins(1);
             let (arrived, wait) =
                 self.all_here.wait_timeout_while(arrived, timeout, |n| *n < expected).unwrap();
             drop(arrived);

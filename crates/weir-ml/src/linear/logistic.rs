@@ -390,7 +390,7 @@ fn check_training_data(x: &Matrix, y: &[usize], feature_names: &[String]) -> Res
 }
 
 /// Reads an integer column of non-negative class codes.
-fn class_codes(column: &Column) -> Result<Vec<usize>> {
+pub(crate) fn class_codes(column: &Column) -> Result<Vec<usize>> {
     let name = column.name().to_string();
     if !column.dtype().is_integer() {
         return Err(MlError::UnsupportedDtype {

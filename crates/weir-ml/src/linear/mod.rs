@@ -10,3 +10,5 @@ mod loss;
 pub use logistic::{
     ClassWeight, FittedLogisticRegression, LogisticRegression, LogisticRegressionParams,
 };
+
+pub(crate) use logistic::class_codes;

@@ -2,15 +2,22 @@
 //! and encoders, stored in weir's own binary format. Python pickles are never read or written:
 //! unpickling runs arbitrary code, and weir has no Python to run it with.
 //!
-//! # File format, version 1
+//! # File format, version 2
 //!
 //! | bytes | content |
 //! |---|---|
 //! | 8 | the magic `WEIRART\0` (`57 45 49 52 41 52 54 00`) |
-//! | 2 | format version, unsigned little-endian: `1` |
+//! | 2 | format version, unsigned little-endian: `2` |
 //! | 2 | length `n` of the type name, unsigned little-endian |
 //! | `n` | the Rust type name, UTF-8 (`std::any::type_name`, e.g. `iris::model::Model`) |
-//! | rest | the value, `MessagePack` as written by `rmp_serde::to_vec_named` (maps keep field names) |
+//! | 4 | CRC-32 (IEEE 802.3, as zlib and PNG compute it) of the body, unsigned little-endian |
+//! | 8 | length of the body in bytes, unsigned little-endian |
+//! | rest | the body: the value, `MessagePack` as written by `rmp_serde::to_vec_named` (maps keep field names) |
+//!
+//! Loading checks the body's length (a short file is reported as truncated, with both sizes)
+//! and then its checksum (a changed byte is reported as corrupted), so a damaged file never
+//! loads as different numbers. Version 1 files, written before the checksum existed, have no
+//! CRC and length fields (the body follows the type name) and still load, unchecked.
 //!
 //! A `Payload::Structured` value is stored with the type name `serde_json::Value`. Loading gives
 //! a [`Payload::Encoded`] holding the type name and the body; the node argument that knows the
@@ -35,13 +42,19 @@ use super::{EntryKeys, FileEntry, FileTarget};
 pub const MAGIC: &[u8; 8] = b"WEIRART\0";
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
+
+/// The first format version, without checksum and length; still read.
+const UNCHECKED_FORMAT_VERSION: u16 = 1;
 
 /// The type name recorded for structured (JSON-like) values.
 const STRUCTURED_TYPE_NAME: &str = "serde_json::Value";
 
 /// Magic, format version and name length.
 const FIXED_HEADER_LEN: usize = MAGIC.len() + 2 + 2;
+
+/// The CRC-32 and body length that follow the type name in version 2.
+const INTEGRITY_LEN: usize = 4 + 8;
 
 /// The protocol opcode every Python pickle of protocol 2 or later starts with.
 const PICKLE_PROTO: u8 = 0x80;
@@ -126,11 +139,14 @@ pub fn encode(type_name: &str, body: &[u8]) -> Result<Vec<u8>, String> {
         return Err(format!("the type name is {} bytes long; at most 65535 fit", type_name.len()));
     };
 
-    let mut bytes = Vec::with_capacity(FIXED_HEADER_LEN + type_name.len() + body.len());
+    let capacity = FIXED_HEADER_LEN + type_name.len() + INTEGRITY_LEN + body.len();
+    let mut bytes = Vec::with_capacity(capacity);
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     bytes.extend_from_slice(&name_len.to_le_bytes());
     bytes.extend_from_slice(type_name.as_bytes());
+    bytes.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
+    bytes.extend_from_slice(&(body.len() as u64).to_le_bytes());
     bytes.extend_from_slice(body);
     Ok(bytes)
 }
@@ -154,11 +170,11 @@ pub fn decode(bytes: &[u8]) -> Result<EncodedArtefact, DecodeFailure> {
     }
 
     let version = u16::from_le_bytes([bytes[8], bytes[9]]);
-    if version != FORMAT_VERSION {
+    if version != FORMAT_VERSION && version != UNCHECKED_FORMAT_VERSION {
         return Err(DecodeFailure {
             message: format!(
                 "the artefact uses format version {version}; \
-                 this build of weir reads version {FORMAT_VERSION}"
+                 this build of weir reads versions {UNCHECKED_FORMAT_VERSION} and {FORMAT_VERSION}"
             ),
             hint: Some("read it with the weir version that wrote it, or save it again".to_owned()),
         });
@@ -175,8 +191,48 @@ pub fn decode(bytes: &[u8]) -> Result<EncodedArtefact, DecodeFailure> {
         });
     };
 
-    let body = &bytes[FIXED_HEADER_LEN + name_len..];
+    let rest = &bytes[FIXED_HEADER_LEN + name_len..];
+    let body = if version == UNCHECKED_FORMAT_VERSION { rest } else { checked_body(rest)? };
     Ok(EncodedArtefact { type_name: type_name.to_owned(), bytes: Arc::from(body) })
+}
+
+/// The body after a version 2 type name, once its length and CRC-32 match the header's.
+fn checked_body(rest: &[u8]) -> Result<&[u8], DecodeFailure> {
+    let Some((integrity, body)) = rest.split_first_chunk::<INTEGRITY_LEN>() else {
+        return Err(truncated());
+    };
+    let (crc, length) = integrity.split_at(4);
+    let expected_crc = u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]);
+    let mut length_bytes = [0; 8];
+    length_bytes.copy_from_slice(length);
+    let expected_len = u64::from_le_bytes(length_bytes);
+
+    let found_len = body.len() as u64;
+    if found_len != expected_len {
+        let what = if found_len < expected_len { "truncated" } else { "corrupted" };
+        return Err(damaged(format!(
+            "the artefact file is {what}: expected {expected_len} bytes of body, found {found_len}"
+        )));
+    }
+    let found_crc = crc32fast::hash(body);
+    if found_crc != expected_crc {
+        return Err(damaged(format!(
+            "the artefact file is corrupted: checksum mismatch \
+             (the header says {expected_crc:#010x}, the body gives {found_crc:#010x})"
+        )));
+    }
+    Ok(body)
+}
+
+fn damaged(message: String) -> DecodeFailure {
+    DecodeFailure {
+        message,
+        hint: Some(
+            "the file was changed or cut short after weir saved it; run the node that produces \
+             it again"
+                .to_owned(),
+        ),
+    }
 }
 
 fn not_an_artefact(bytes: &[u8]) -> DecodeFailure {
@@ -247,12 +303,17 @@ mod tests {
         let bytes = std::fs::read(dir.path().join("model.pkl")).unwrap();
 
         let name = b"serde_json::Value";
+        let after_name = 12 + name.len();
         assert_eq!(&bytes[..8], b"WEIRART\0");
-        assert_eq!(&bytes[8..10], &[1, 0]);
+        assert_eq!(&bytes[8..10], &[2, 0]);
         assert_eq!(&bytes[10..12], &[17, 0]);
-        assert_eq!(&bytes[12..12 + name.len()], name);
+        assert_eq!(&bytes[12..after_name], name);
+        // CRC-32 of the body below, as Python's `zlib.crc32(bytes([0x81, 0xa1, 0x61, 0x01]))`
+        // computes it: 0xa7fa5365.
+        assert_eq!(&bytes[after_name..after_name + 4], &0xa7fa_5365_u32.to_le_bytes());
+        assert_eq!(&bytes[after_name + 4..after_name + 12], &[4, 0, 0, 0, 0, 0, 0, 0]);
         // MessagePack for {"a": 1}: fixmap of one entry, fixstr "a", positive fixint 1.
-        assert_eq!(&bytes[12 + name.len()..], &[0x81, 0xa1, b'a', 0x01]);
+        assert_eq!(&bytes[after_name + 12..], &[0x81, 0xa1, b'a', 0x01]);
 
         let back = Value::from_payload(dataset(dir.path()).load().unwrap()).unwrap();
         assert_eq!(back, json!({"a": 1}));
@@ -300,5 +361,41 @@ mod tests {
         );
         assert!(!artefact.accepts(DataKind::Frame));
         assert_eq!(artefact.loads(), Some(DataKind::Object));
+    }
+
+    #[test]
+    fn a_flipped_bit_in_the_body_is_reported_as_corruption() {
+        let mut bytes =
+            encode("x::Model", &[0x92, 0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0x01]).unwrap();
+        let last = bytes.len() - 3;
+        bytes[last] ^= 0x04;
+
+        let failure = decode(&bytes).unwrap_err();
+
+        assert!(failure.message.contains("corrupted: checksum mismatch"), "{}", failure.message);
+    }
+
+    #[test]
+    fn a_cut_body_is_reported_with_both_sizes() {
+        let bytes = encode("x::Model", &[7; 100]).unwrap();
+
+        let failure = decode(&bytes[..bytes.len() - 20]).unwrap_err();
+
+        assert!(
+            failure.message.contains("truncated: expected 100 bytes of body, found 80"),
+            "{}",
+            failure.message
+        );
+    }
+
+    #[test]
+    fn a_version_1_file_without_checksum_still_loads() {
+        let mut bytes = b"WEIRART\0\x01\x00\x04\x00x::Y".to_vec();
+        bytes.extend_from_slice(&[0x81, 0xa1, b'a', 0x01]);
+
+        let encoded = decode(&bytes).unwrap();
+
+        assert_eq!(encoded.type_name, "x::Y");
+        assert_eq!(&*encoded.bytes, &[0x81, 0xa1, b'a', 0x01]);
     }
 }

@@ -65,6 +65,20 @@ const COMMON_KEYS: &[&str] = &[
     "versioned",
 ];
 
+/// The most characters of a failure's text a load or save error shows. Polars quotes the
+/// offending data in its parse errors, which can be megabytes of one line.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// `message` cut to [`MAX_MESSAGE_CHARS`] characters, ending in `…` and the full length when cut.
+fn capped(message: String) -> String {
+    let total = message.chars().count();
+    if total <= MAX_MESSAGE_CHARS {
+        return message;
+    }
+    let kept: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+    format!("{kept}… (message cut, {total} characters in all)")
+}
+
 /// A file dataset's entry, checked: where the file is and the option sections to read.
 #[derive(Debug)]
 pub(crate) struct FileEntry<'a> {
@@ -154,8 +168,9 @@ impl FileTarget {
         };
         let path = storage::resolve_filepath(dataset, filepath, context)?;
         if path.file_name().is_none() {
+            let shown = storage::redact_url(filepath);
             return Err(
-                entry.error(format!("`filepath` `{filepath}` does not end in a file name"), None)
+                entry.error(format!("`filepath` `{shown}` does not end in a file name"), None)
             );
         }
 
@@ -164,13 +179,13 @@ impl FileTarget {
         Ok(FileTarget {
             dataset: dataset.to_owned(),
             type_name,
-            filepath: filepath.to_owned(),
+            filepath: storage::redact_url(filepath),
             path,
             versioning,
         })
     }
 
-    /// The `filepath` as written in the entry.
+    /// The `filepath` as written in the entry, with any URL credentials redacted.
     pub(crate) fn location(&self) -> String {
         self.filepath.clone()
     }
@@ -323,7 +338,7 @@ impl FileTarget {
         self.write(|writer| io::Write::write_all(writer, bytes))
     }
 
-    /// A load error for this dataset.
+    /// A load error for this dataset; a long `message` is cut (see [`MAX_MESSAGE_CHARS`]).
     pub(crate) fn load_error(
         &self,
         message: impl Into<String>,
@@ -333,12 +348,12 @@ impl FileTarget {
             dataset: self.dataset.clone(),
             type_name: self.type_name.to_owned(),
             location: Some(self.location()),
-            message: message.into(),
+            message: capped(message.into()),
             hint,
         }
     }
 
-    /// A save error for this dataset.
+    /// A save error for this dataset; a long `message` is cut (see [`MAX_MESSAGE_CHARS`]).
     pub(crate) fn save_error(
         &self,
         message: impl Into<String>,
@@ -348,7 +363,7 @@ impl FileTarget {
             dataset: self.dataset.clone(),
             type_name: self.type_name.to_owned(),
             location: Some(self.location()),
-            message: message.into(),
+            message: capped(message.into()),
             hint,
         }
     }
@@ -537,6 +552,23 @@ mod tests {
         });
         let dataset = text_dataset(dir.path(), V1, options);
         assert_eq!(dataset.location().as_deref(), Some("a.txt"));
+    }
+
+    #[test]
+    fn long_failure_text_is_cut_and_its_length_noted() {
+        let huge = format!("could not parse `{}` as dtype `f64`", "é".repeat(5_000_000));
+        let message = capped(huge);
+        assert!(message.chars().count() < 400, "{} characters", message.chars().count());
+        assert!(message.starts_with("could not parse `éé"), "{message}");
+        assert!(message.ends_with("… (message cut, 5000033 characters in all)"), "{message}");
+    }
+
+    #[test]
+    fn the_location_never_shows_url_credentials() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = json!({"filepath": "file://alice:S3cr3t@localhost/notes.txt"});
+        let dataset = text_dataset(dir.path(), V1, options);
+        assert_eq!(dataset.location().as_deref(), Some("file://***@localhost/notes.txt"));
     }
 
     #[test]
