@@ -1,7 +1,7 @@
 //! The parallel runner: every node whose inputs are ready runs at once, on a fixed number of
 //! worker threads.
 //!
-//! The scheduler is a small state machine ([`Schedule`]) behind one mutex: a worker takes the
+//! The scheduler is a small state machine (`Schedule`) behind one mutex: a worker takes the
 //! first ready node in the pipeline's order, runs it without holding the lock, then records
 //! the outcome under the lock (counting down the nodes waiting on it, releasing memory data
 //! nobody reads any more) and wakes the others. Completions are therefore handled one at a
