@@ -145,8 +145,11 @@ pub(crate) struct RunArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum RunnerChoice {
     /// One node after another, in the pipeline's order.
+    #[value(alias = "SequentialRunner")]
     Sequential,
-    /// Nodes whose inputs are ready at the same time, on threads.
+    /// Nodes whose inputs are ready at the same time, on threads. Kedro's process-based
+    /// `ParallelRunner` and its `ThreadRunner` both map here.
+    #[value(alias = "ParallelRunner", alias = "ThreadRunner")]
     Parallel,
 }
 

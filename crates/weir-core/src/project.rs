@@ -95,6 +95,24 @@ pub enum ProjectError {
         error: PipelineError,
     },
     /// Nodes read parameters that configuration does not define.
+    #[error("--load-versions names dataset `{dataset}`, which the catalog does not declare")]
+    UnknownLoadVersionDataset {
+        /// The name given.
+        dataset: String,
+        /// Close matches among declared datasets.
+        suggestions: Vec<String>,
+    },
+    /// A version pinned with `--load-versions` is not in storage.
+    #[error("dataset `{dataset}` has no version `{version}`")]
+    MissingLoadVersion {
+        /// The dataset.
+        dataset: String,
+        /// The version asked for.
+        version: String,
+        /// The versions present, oldest first.
+        available: Vec<String>,
+    },
+    /// Nodes read parameters that configuration does not define.
     #[error("{} read(s) parameter `{key}`, which is not defined", nodes_text(.nodes))]
     MissingParameter {
         /// The dotted key.
@@ -127,6 +145,23 @@ impl Hinted for ProjectError {
             ProjectError::Hook(_) => {
                 Some("fix the hook, or remove it from the project's `ProjectDefinition`".to_owned())
             }
+            ProjectError::UnknownLoadVersionDataset { suggestions, .. } => {
+                Some(if suggestions.is_empty() {
+                    "pin versions of datasets declared with `versioned: true` in the catalog"
+                        .to_owned()
+                } else {
+                    let quoted: Vec<String> =
+                        suggestions.iter().map(|s| format!("`{s}`")).collect();
+                    format!("did you mean {}?", quoted.join(" or "))
+                })
+            }
+            ProjectError::MissingLoadVersion { available, .. } => Some(if available.is_empty() {
+                "nothing has been saved yet: run the pipeline that writes it first".to_owned()
+            } else {
+                let latest =
+                    available.iter().rev().take(5).map(|v| format!("`{v}`")).collect::<Vec<_>>();
+                format!("the most recent versions are {}", latest.join(", "))
+            }),
             ProjectError::MissingParameter { key, suggestions, .. } => {
                 if suggestions.is_empty() {
                     Some(format!(
@@ -198,6 +233,7 @@ impl Session {
             &definition.dataset_types,
             &context,
         )?;
+        check_load_versions(&catalog, &context.load_versions)?;
         let created = CatalogCreated {
             catalog: &catalog,
             save_version: &save_version,
@@ -324,6 +360,36 @@ impl Session {
             .collect();
         ProjectError::MissingParameter { key: key.to_owned(), nodes, suggestions }
     }
+}
+
+/// Every dataset pinned with `--load-versions` must be declared and have that version, checked
+/// before any node runs.
+fn check_load_versions(
+    catalog: &DataCatalog,
+    load_versions: &HashMap<String, String>,
+) -> Result<(), ProjectError> {
+    let mut pinned: Vec<(&String, &String)> = load_versions.iter().collect();
+    pinned.sort();
+    for (dataset, version) in pinned {
+        if !catalog.is_declared(dataset) {
+            let declared = catalog.declared().map(|(name, _)| name);
+            let suggestions =
+                close_matches(dataset, declared).into_iter().map(str::to_owned).collect();
+            return Err(ProjectError::UnknownLoadVersionDataset {
+                dataset: dataset.clone(),
+                suggestions,
+            });
+        }
+        let available = catalog.dataset(dataset).versions()?;
+        if !available.contains(version) {
+            return Err(ProjectError::MissingLoadVersion {
+                dataset: dataset.clone(),
+                version: version.clone(),
+                available,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Every dotted key path in a parameters map (`model`, `model.C`, ...).

@@ -275,3 +275,34 @@ fn toolkit_errors_keep_their_did_you_mean_hint() {
     assert!(outcome.stderr.contains("unknown column `PetalWidth`"), "{}", outcome.stderr);
     assert!(outcome.stderr.contains("hint: did you mean `PetalWidthCm`?"), "{}", outcome.stderr);
 }
+
+#[test]
+fn load_versions_are_checked_before_any_work() {
+    let project = Project::copy();
+    let outcome = project.run(&["run", "--load-versions", "modle:2020-01-01T00.00.00.000Z"]);
+    outcome.expect_code(2);
+    assert!(
+        outcome.stderr.contains("dataset `modle`, which the catalog does not declare"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(outcome.stderr.contains("did you mean `model`?"), "{}", outcome.stderr);
+
+    let outcome = project.run(&["run", "--load-versions", "model:2020-01-01T00.00.00.000Z"]);
+    outcome.expect_code(2);
+    assert!(
+        outcome.stderr.contains("dataset `model` has no version `2020-01-01T00.00.00.000Z`"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(project.written_files().is_empty(), "{:?}", project.written_files());
+}
+
+#[test]
+fn kedro_runner_names_are_accepted() {
+    let project = Project::copy();
+    let outcome = project.run(&["run", "--pipeline", "data_engineering", "--runner=ThreadRunner"]);
+    outcome.expect_code(0);
+    let outcome = project.run(&["run", "--pipeline", "data_engineering", "-r", "SequentialRunner"]);
+    outcome.expect_code(0);
+}
