@@ -84,9 +84,16 @@ pub(crate) struct ConfigArgs {
 
 #[derive(Debug, Clone, Args)]
 pub(crate) struct RunArgs {
-    /// The pipeline to run
-    #[arg(short, long, default_value = "__default__", value_name = "NAME")]
-    pub(crate) pipeline: String,
+    /// The pipeline(s) to run; several (comma-separated or repeated) run as one
+    #[arg(
+        short,
+        long = "pipeline",
+        visible_alias = "pipelines",
+        value_delimiter = ',',
+        default_value = "__default__",
+        value_name = "NAMES"
+    )]
+    pub(crate) pipelines: Vec<String>,
 
     #[command(flatten)]
     pub(crate) config: ConfigArgs,

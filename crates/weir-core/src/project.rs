@@ -289,6 +289,27 @@ impl Session {
         pipeline.filter(filter).map_err(|error| ProjectError::from((name.to_owned(), error)))
     }
 
+    /// The named pipelines added together (Kedro's `--pipelines a,b`), sliced by `filter`.
+    pub fn pipelines_combined(
+        &self,
+        names: &[String],
+        filter: &PipelineFilter,
+    ) -> Result<Pipeline, ProjectError> {
+        let mut combined = Pipeline::default();
+        for name in names {
+            let pipeline = self
+                .definition
+                .pipelines
+                .get(name)
+                .map_err(|error| ProjectError::Pipeline { pipeline: None, error })?;
+            combined = combined + pipeline.clone();
+        }
+        if filter.is_empty() {
+            return Ok(combined);
+        }
+        combined.filter(filter).map_err(|error| ProjectError::from((names.join(","), error)))
+    }
+
     /// Runs `pipeline` sequentially, after checking that every parameter it reads exists.
     pub fn run(&self, pipeline: &Pipeline) -> Result<RunSummary, ProjectError> {
         self.run_with(pipeline, Runner::default(), false)

@@ -306,3 +306,21 @@ fn kedro_runner_names_are_accepted() {
     let outcome = project.run(&["run", "--pipeline", "data_engineering", "-r", "SequentialRunner"]);
     outcome.expect_code(0);
 }
+
+#[test]
+fn several_pipelines_run_as_one() {
+    let project = Project::copy();
+    let outcome = project.run(&[
+        "run",
+        "--pipelines",
+        "data_engineering,model_train",
+        "--log-format",
+        "json",
+    ]);
+    outcome.expect_code(0);
+    let completed =
+        outcome.stderr.lines().filter(|line| line.contains("\"completed node\"")).count();
+    assert_eq!(completed, 6, "{}", outcome.stderr);
+    assert!(project.path("data/08_reporting/classification_report.json").is_file());
+    assert!(!project.path("data/07_model_output/iris_predictions.csv").exists());
+}

@@ -31,12 +31,13 @@ pub(crate) fn run(project: ProjectDefinition, root: &Path, args: &RunArgs) -> Ex
         Ok(session) => session,
         Err(code) => return code,
     };
-    let pipeline = match session.pipeline(&args.pipeline, &filter_of(args)) {
+    let names = trimmed(&args.pipelines);
+    let pipeline = match session.pipelines_combined(&names, &filter_of(args)) {
         Ok(pipeline) => pipeline,
         Err(error) => return report::fail(&error, EXIT_USAGE),
     };
     tracing::info!(
-        pipeline = args.pipeline.as_str(),
+        pipeline = names.join(",").as_str(),
         env = args.config.env.as_str(),
         version = session.save_version(),
         "running pipeline"
@@ -114,8 +115,8 @@ fn resume_command(args: &RunArgs, from_nodes: &[String]) -> String {
         parts.push(shell_quote(&value));
     };
 
-    if args.pipeline != "__default__" {
-        push("--pipeline", args.pipeline.clone());
+    if args.pipelines != ["__default__"] {
+        push("--pipelines", args.pipelines.join(","));
     }
     if args.config.env != "local" {
         push("--env", args.config.env.clone());
