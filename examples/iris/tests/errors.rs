@@ -324,3 +324,16 @@ fn several_pipelines_run_as_one() {
     assert!(project.path("data/08_reporting/classification_report.json").is_file());
     assert!(!project.path("data/07_model_output/iris_predictions.csv").exists());
 }
+
+#[test]
+fn a_slice_missing_an_in_memory_input_names_the_node_left_out() {
+    let project = Project::copy();
+    let outcome = project.run(&["run", "--from-nodes", "fit_scaler"]);
+    outcome.expect_code(2);
+    assert!(
+        outcome.stderr.contains("`iris_split` is produced by node `add_split`"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(project.written_files().is_empty(), "{:?}", project.written_files());
+}

@@ -5,9 +5,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use weir_core::error::Hinted;
-use weir_core::pipeline::PipelineFilter;
+use weir_core::pipeline::{Pipeline, PipelineFilter};
 use weir_core::project::{ProjectDefinition, ProjectError};
-use weir_core::runner::{ParallelRunner, Runner, SequentialRunner};
+use weir_core::runner::{ParallelRunner, RunError, Runner, SequentialRunner};
 
 use crate::cli::{RunArgs, RunnerChoice};
 use crate::report::{self, EXIT_NODE_FAILED, EXIT_USAGE};
@@ -46,8 +46,34 @@ pub(crate) fn run(project: ProjectDefinition, root: &Path, args: &RunArgs) -> Ex
     match session.run_with(&pipeline, runner, args.is_async) {
         Ok(_) => ExitCode::SUCCESS,
         Err(error) if error.is_node_failure() => report_node_failure(&error, args),
+        Err(ProjectError::Run(RunError::MissingInputs(missing))) => {
+            let unsliced = session.pipelines_combined(&names, &PipelineFilter::default());
+            report_missing_inputs(&missing, unsliced.ok().as_ref())
+        }
         Err(error) => report::fail(&error, EXIT_USAGE),
     }
+}
+
+/// Inputs nothing provides: when the filters left out the node that produces one, say which.
+fn report_missing_inputs(missing: &[String], unsliced: Option<&Pipeline>) -> ExitCode {
+    let error = ProjectError::Run(RunError::MissingInputs(missing.to_vec()));
+    let producers: Vec<String> = missing
+        .iter()
+        .filter_map(|dataset| {
+            let producer =
+                unsliced?.nodes().iter().find(|node| node.outputs().contains(dataset))?;
+            Some(format!("`{dataset}` is produced by node `{}`", producer.node_name()))
+        })
+        .collect();
+    if producers.is_empty() {
+        return report::fail(&error, EXIT_USAGE);
+    }
+    report::print_error(&error, None);
+    report::write_stderr(&format!(
+        "hint: {}, which the filters left out: widen them (e.g. --from-nodes that node), or declare the dataset in the catalog so a previous run's output is reused\n",
+        producers.join("; ")
+    ));
+    ExitCode::from(EXIT_USAGE)
 }
 
 /// The runner `--runner` and `--workers` ask for; `None` when `--workers` comes without
