@@ -387,7 +387,8 @@ enum Direction {
     Downstream,
 }
 
-fn check_known(
+/// `names` that are not in `known` as an error with close matches, or `Ok` when all are.
+pub(super) fn check_known(
     what: &'static str,
     names: &[String],
     known: &BTreeSet<String>,

@@ -22,8 +22,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::graph::check_known;
 use super::{ALL_PARAMETERS, PARAMS_PREFIX, Pipeline, PipelineError};
-use crate::error::close_matches;
 
 /// Builds a remapped copy of a pipeline; see the module docs.
 pub fn modular(pipeline: Pipeline) -> ModularPipeline {
@@ -135,29 +135,15 @@ impl ModularPipeline {
         known.extend(
             self.pipeline.all_inputs().into_iter().filter(|name| name.starts_with(PARAMS_PREFIX)),
         );
-        let unknown: Vec<String> = self
+        let mapped: BTreeSet<String> = self
             .inputs
             .keys()
             .chain(self.outputs.keys())
             .chain(self.parameters.keys())
-            .filter(|name| !known.contains(*name))
             .cloned()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
             .collect();
-        if unknown.is_empty() {
-            return Ok(());
-        }
-        let suggestions = unknown
-            .iter()
-            .flat_map(|name| close_matches(name, known.iter().map(String::as_str)))
-            .map(str::to_owned)
-            .collect();
-        Err(PipelineError::UnknownNames {
-            what: "datasets or parameters",
-            names: unknown,
-            suggestions,
-        })
+        let mapped: Vec<String> = mapped.into_iter().collect();
+        check_known("datasets or parameters", &mapped, &known)
     }
 
     /// Inputs must be free inputs (not parameters); outputs must be produced by a node.
