@@ -246,7 +246,7 @@ pub(crate) struct ServeArgs {
     #[arg(long, default_value_t = 10 * 1024 * 1024, value_name = "BYTES")]
     pub(crate) max_body_bytes: usize,
 
-    /// How many requests are scored at once; more are refused with 503 [default: CPU count]
+    /// How many requests may be in flight at once; more are refused with 503 [default: 64]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) max_concurrency: Option<u16>,
 

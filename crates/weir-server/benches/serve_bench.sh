@@ -68,7 +68,7 @@ measure() {
   local name=$1 url=$2
   wait_for "$url"
   echo "==> $name: wrk -t2 -c$connections -d$duration (one row per request)"
-  wrk -t2 -c"$connections" -d"$duration" --latency -s "$work/post.lua" "$url" | grep -E "Requests/sec|Latency|50%|90%|99%"
+  wrk -t2 -c"$connections" -d"$duration" --latency -s "$work/post.lua" "$url" | grep -E "requests in|Non-2xx|Socket errors|Requests/sec|Latency|50%|90%|99%"
   echo "==> $name: one 10,000-row batch, 5 times (seconds)"
   for _ in 1 2 3 4 5; do
     curl -s -o /dev/null -w '%{time_total}\n' -X POST -H 'Content-Type: application/json' \

@@ -37,6 +37,8 @@ pub(crate) struct AppState {
     pub(crate) options: ServeOptions,
     pub(crate) permits: Arc<Semaphore>,
     pub(crate) metrics: Metrics,
+    /// One per core: admitted requests wait here, so scoring never oversubscribes the CPU.
+    cpu_slots: Arc<Semaphore>,
     pub(crate) ready: AtomicBool,
     pub(crate) openapi: String,
     next_request_id: AtomicU64,
@@ -47,6 +49,9 @@ impl AppState {
         let openapi = crate::openapi::document(&pipelines).to_string();
         AppState {
             permits: Arc::new(Semaphore::new(options.max_concurrency.max(1))),
+            cpu_slots: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(2, usize::from),
+            )),
             pipelines,
             options,
             metrics: Metrics::default(),
@@ -219,7 +224,7 @@ async fn score(
             StatusCode::SERVICE_UNAVAILABLE,
             "too many requests in flight",
             format!(
-                "the server scores at most {} requests at once",
+                "the server holds at most {} requests in flight",
                 state.options.max_concurrency.max(1)
             ),
         )
@@ -228,10 +233,14 @@ async fn score(
         return Err(error);
     };
 
+    let Ok(cpu_slot) = Arc::clone(&state.cpu_slots).acquire_owned().await else {
+        return Err(internal_error());
+    };
     let request_id = request_id.to_owned();
     let span = tracing::info_span!("predict", pipeline = pipeline.name(), request_id = %request_id);
     let work = tokio::task::spawn_blocking(move || {
         let _permit = permit;
+        let _cpu_slot = cpu_slot;
         let _entered = span.enter();
         score_blocking(&pipeline, format, &body, &request_id)
     });

@@ -52,12 +52,17 @@ use std::sync::atomic::Ordering;
 pub use error::{ApiError, ServeError};
 pub use served::{PredictError, RequestInput, ServedPipeline};
 
+/// Requests in flight before the server answers 503, unless configured.
+pub const DEFAULT_MAX_CONCURRENCY: usize = 64;
+
 /// Limits and extra routes.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// The largest request body accepted, in bytes (larger: 413).
     pub max_body_bytes: usize,
-    /// How many requests are scored at once (more: 503).
+    /// How many requests may be in flight at once (more: 503). Admitted requests wait for one
+    /// of the CPU slots (one per core) to be scored, so a burst queues briefly instead of being
+    /// refused or oversubscribing the cores.
     pub max_concurrency: usize,
     /// An extra path answering like `/ready` (Vertex AI's `AIP_HEALTH_ROUTE`).
     pub health_route: Option<String>,
@@ -69,7 +74,7 @@ impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
             max_body_bytes: 10 * 1024 * 1024,
-            max_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
+            max_concurrency: DEFAULT_MAX_CONCURRENCY,
             health_route: None,
             predict_route: None,
         }
