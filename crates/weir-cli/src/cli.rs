@@ -131,7 +131,11 @@ pub(crate) struct RunArgs {
     )]
     pub(crate) namespaces: Vec<String>,
 
-    /// Load these dataset versions: "dataset:version,..."
+    /// Run only the nodes whose persisted outputs are missing, plus the nodes they need
+    #[arg(long)]
+    pub(crate) only_missing_outputs: bool,
+
+    /// Load these dataset versions: "dataset:version,..." (also `-lv`, as in Kedro)
     #[arg(long, value_delimiter = ',', value_name = "DATASET:VERSION")]
     pub(crate) load_versions: Vec<String>,
 

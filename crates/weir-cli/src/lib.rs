@@ -25,6 +25,17 @@ use weir_core::project::ProjectDefinition;
 
 pub use report::{EXIT_NODE_FAILED, EXIT_USAGE};
 
+/// Kedro spells `--load-versions` `-lv`, a two-letter short flag that clap cannot declare:
+/// rewrite it before parsing.
+fn kedro_short_flags<T: Into<std::ffi::OsString>>(arg: T) -> std::ffi::OsString {
+    let arg = arg.into();
+    match arg.to_str() {
+        Some("-lv") => "--load-versions".into(),
+        Some(text) if text.starts_with("-lv=") => format!("--load-versions={}", &text[4..]).into(),
+        _ => arg,
+    }
+}
+
 /// Parses the process's arguments and runs the command against `project`.
 pub fn main(project: impl Into<ProjectDefinition>) -> ExitCode {
     run_with_args(project, std::env::args_os())
@@ -36,7 +47,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match cli::Cli::try_parse_from(args) {
+    let cli = match cli::Cli::try_parse_from(args.into_iter().map(kedro_short_flags)) {
         Ok(cli) => cli,
         Err(error) => return report::clap_error(&error),
     };

@@ -337,3 +337,34 @@ fn a_slice_missing_an_in_memory_input_names_the_node_left_out() {
     );
     assert!(project.written_files().is_empty(), "{:?}", project.written_files());
 }
+
+#[test]
+fn only_missing_outputs_reruns_just_what_is_missing() {
+    let project = Project::copy();
+    project.run(&["run"]).expect_code(0);
+    std::fs::remove_file(project.path("data/07_model_output/iris_predictions.csv")).unwrap();
+
+    let outcome = project.run(&["run", "--only-missing-outputs", "--log-format", "json"]);
+    outcome.expect_code(0);
+    let completed: Vec<String> = outcome
+        .stderr
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|event| event["message"] == "completed node")
+        .map(|event| event["node"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(completed, ["predict"]);
+    assert!(project.path("data/07_model_output/iris_predictions.csv").is_file());
+
+    let outcome = project.run(&["run", "--only-missing-outputs"]);
+    outcome.expect_code(0);
+    assert!(outcome.stderr.contains("nothing to run"), "{}", outcome.stderr);
+}
+
+#[test]
+fn kedro_short_flag_for_load_versions() {
+    let project = Project::copy();
+    let outcome = project.run(&["run", "-lv", "modle:2020-01-01T00.00.00.000Z"]);
+    outcome.expect_code(2);
+    assert!(outcome.stderr.contains("did you mean `model`?"), "{}", outcome.stderr);
+}

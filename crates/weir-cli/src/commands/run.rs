@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use weir_core::error::Hinted;
 use weir_core::pipeline::{Pipeline, PipelineFilter};
 use weir_core::project::{ProjectDefinition, ProjectError};
-use weir_core::runner::{ParallelRunner, RunError, Runner, SequentialRunner};
+use weir_core::runner::{ParallelRunner, RunError, Runner, SequentialRunner, missing};
 
 use crate::cli::{RunArgs, RunnerChoice};
 use crate::report::{self, EXIT_NODE_FAILED, EXIT_USAGE};
@@ -32,10 +32,20 @@ pub(crate) fn run(project: ProjectDefinition, root: &Path, args: &RunArgs) -> Ex
         Err(code) => return code,
     };
     let names = trimmed(&args.pipelines);
-    let pipeline = match session.pipelines_combined(&names, &filter_of(args)) {
+    let mut pipeline = match session.pipelines_combined(&names, &filter_of(args)) {
         Ok(pipeline) => pipeline,
         Err(error) => return report::fail(&error, EXIT_USAGE),
     };
+    if args.only_missing_outputs {
+        pipeline = match missing::only_missing_outputs(&pipeline, session.catalog()) {
+            Ok(pipeline) => pipeline,
+            Err(error) => return report::fail(&error, EXIT_USAGE),
+        };
+        if pipeline.is_empty() {
+            tracing::info!("nothing to run: every persisted output exists");
+            return ExitCode::SUCCESS;
+        }
+    }
     tracing::info!(
         pipeline = names.join(",").as_str(),
         env = args.config.env.as_str(),

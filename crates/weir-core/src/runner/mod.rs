@@ -5,6 +5,7 @@
 //! - [`sequential`]: the [`SequentialRunner`], one node after another in the pipeline's order.
 //! - [`parallel`]: the [`ParallelRunner`], nodes whose inputs are ready at once, on threads.
 //! - [`resume`]: after a failure, the smallest set of nodes to start again from.
+//! - [`missing`]: `--only-missing-outputs`, the nodes that still have work to do.
 //!
 //! Both runners make the same checks before any work, call the same hooks
 //! ([`crate::hooks`]) and release an in-memory dataset once every node reading it has finished
@@ -14,6 +15,7 @@
 //! parse arguments. They log the run story through `tracing` (node start, end and duration) and
 //! leave printing to the caller.
 
+pub mod missing;
 pub mod parallel;
 mod plan;
 pub mod resume;
