@@ -131,6 +131,10 @@ pub(crate) struct RunArgs {
     )]
     pub(crate) namespaces: Vec<String>,
 
+    /// Read defaults for these options from a YAML file's `run:` section (the command line wins)
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub(crate) run_config: Option<PathBuf>,
+
     /// Run only the nodes whose persisted outputs are missing, plus the nodes they need
     #[arg(long)]
     pub(crate) only_missing_outputs: bool,

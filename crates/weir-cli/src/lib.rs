@@ -17,10 +17,11 @@ mod cli;
 mod commands;
 mod logging;
 mod report;
+mod run_config;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use weir_core::project::ProjectDefinition;
 
 pub use report::{EXIT_NODE_FAILED, EXIT_USAGE};
@@ -47,7 +48,15 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = match cli::Cli::try_parse_from(args.into_iter().map(kedro_short_flags)) {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(kedro_short_flags).collect();
+    let args = match run_config::apply(&cli::Cli::command(), args) {
+        Ok(args) => args,
+        Err(message) => {
+            report::write_stderr(&format!("error: {message}\n"));
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => return report::clap_error(&error),
     };

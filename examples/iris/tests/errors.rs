@@ -368,3 +368,38 @@ fn kedro_short_flag_for_load_versions() {
     outcome.expect_code(2);
     assert!(outcome.stderr.contains("did you mean `model`?"), "{}", outcome.stderr);
 }
+
+#[test]
+fn run_config_file_gives_defaults_that_the_command_line_overrides() {
+    let project = Project::copy();
+    project.write(
+        "run.yml",
+        "run:\n  pipeline: data_engineering\n  node_names: [add_split, fit_scaler]\n  params:\n    split.seed: 3\n",
+    );
+    let outcome = project.run(&["run", "-c", "run.yml", "--log-format", "json"]);
+    outcome.expect_code(0);
+    let completed =
+        outcome.stderr.lines().filter(|line| line.contains("\"completed node\"")).count();
+    assert_eq!(completed, 2, "{}", outcome.stderr);
+
+    // The command line wins over the file.
+    let outcome = project.run(&[
+        "run",
+        "--config",
+        "run.yml",
+        "--nodes",
+        "add_split",
+        "--log-format",
+        "json",
+    ]);
+    outcome.expect_code(0);
+    let completed =
+        outcome.stderr.lines().filter(|line| line.contains("\"completed node\"")).count();
+    assert_eq!(completed, 1, "{}", outcome.stderr);
+
+    project.write("bad.yml", "run:\n  from_node: add_split\n");
+    let outcome = project.run(&["run", "-c", "bad.yml"]);
+    outcome.expect_code(2);
+    assert!(outcome.stderr.contains("unknown option `from_node`"), "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("did you mean `from_nodes`"), "{}", outcome.stderr);
+}
