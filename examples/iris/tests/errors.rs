@@ -403,3 +403,24 @@ fn run_config_file_gives_defaults_that_the_command_line_overrides() {
     assert!(outcome.stderr.contains("unknown option `from_node`"), "{}", outcome.stderr);
     assert!(outcome.stderr.contains("did you mean `from_nodes`"), "{}", outcome.stderr);
 }
+
+#[test]
+fn an_output_pointed_at_an_input_file_is_refused_before_any_work() {
+    let project = Project::copy();
+    project.write(
+        "conf/local/catalog.yml",
+        "iris_predictions:\n  type: pandas.CSVDataset\n  filepath: ${runtime_params:iris_predict_path,data/01_raw/iris_predict.csv}\n",
+    );
+    let before = std::fs::read(project.path("data/01_raw/iris_predict.csv")).unwrap();
+    let outcome = project.run(&["run"]);
+    outcome.expect_code(2);
+    assert!(
+        outcome
+            .stderr
+            .contains("datasets `iris_predict_raw`, `iris_predictions` are all stored at"),
+        "{}",
+        outcome.stderr
+    );
+    assert_eq!(std::fs::read(project.path("data/01_raw/iris_predict.csv")).unwrap(), before);
+    assert!(project.written_files().is_empty(), "{:?}", project.written_files());
+}

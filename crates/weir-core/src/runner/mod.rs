@@ -104,6 +104,14 @@ pub enum RunError {
     /// Inputs that nothing provides.
     #[error("pipeline input(s) {} are not in the catalog and no node produces them", quote_all(.0))]
     MissingInputs(Vec<String>),
+    /// Several datasets of the run live at one location and the run writes one of them.
+    #[error("datasets {} are all stored at `{location}`, and the run writes to it", quote_all(.datasets))]
+    SharedLocation {
+        /// The shared location.
+        location: String,
+        /// The datasets stored there.
+        datasets: Vec<String>,
+    },
     /// An argument type does not fit the dataset wired to it (found before any work).
     #[error(
         "node `{node}`, argument {argument}: expects `{expected}` but dataset `{dataset}` gives {found}"
@@ -187,6 +195,9 @@ impl RunError {
 impl Hinted for RunError {
     fn hint(&self) -> Option<String> {
         match self {
+            RunError::SharedLocation { .. } => Some(
+                "give each dataset its own `filepath` in the catalog, so a save never replaces another dataset's data".to_owned(),
+            ),
             RunError::MissingInputs(_) => Some(
                 "declare them in conf/base/catalog.yml, or add the pipeline that produces them"
                     .to_owned(),

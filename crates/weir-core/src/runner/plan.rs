@@ -17,6 +17,7 @@ use super::RunError;
 /// Validates the wiring of `pipeline` against `catalog`.
 pub(crate) fn check(pipeline: &Pipeline, catalog: &DataCatalog) -> Result<(), RunError> {
     check_free_inputs(pipeline, catalog)?;
+    check_shared_files(pipeline, catalog)?;
 
     let producers: HashMap<&str, (&Node, usize)> = pipeline
         .nodes()
@@ -55,6 +56,28 @@ fn check_free_inputs(pipeline: &Pipeline, catalog: &DataCatalog) -> Result<(), R
         return Ok(());
     }
     Err(RunError::MissingInputs(missing))
+}
+
+/// Two datasets of the run stored at one location, one of them written by the run: a save
+/// would silently replace the other dataset's data (e.g. an output pointed at a raw input).
+fn check_shared_files(pipeline: &Pipeline, catalog: &DataCatalog) -> Result<(), RunError> {
+    let written = pipeline.all_outputs();
+    let mut by_location: std::collections::BTreeMap<String, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for name in pipeline.datasets() {
+        if !catalog.is_declared(&name) {
+            continue;
+        }
+        if let Some(location) = catalog.dataset(&name).location() {
+            by_location.entry(location).or_default().push(name);
+        }
+    }
+    for (location, datasets) in by_location {
+        if datasets.len() > 1 && datasets.iter().any(|name| written.contains(name)) {
+            return Err(RunError::SharedLocation { location, datasets });
+        }
+    }
+    Ok(())
 }
 
 fn check_input(
