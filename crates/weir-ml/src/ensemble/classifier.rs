@@ -19,11 +19,11 @@ use serde::{Deserialize, Serialize};
 
 use super::forest::{
     CommonParams, FeatureRule, MaxFeatures, PREDICT_CHUNK, bootstrap_counts, check_predict_input,
-    check_training_data, default_names, forest_importances, in_pool, invalid, tree_rng,
+    check_training_data, forest_importances, in_pool, invalid, tree_rng,
 };
 use crate::error::{MlError, Result};
-use crate::linear::class_codes;
-use crate::matrix::{Matrix, find_column};
+use crate::linear::{default_names, labelled_features};
+use crate::matrix::Matrix;
 use crate::tree::{BinnedFeatures, GrownTree, Impurity, Targets, Tree, TreeSettings, grow};
 
 /// How a classification split measures impurity.
@@ -135,9 +135,7 @@ impl RandomForestClassifier {
         features: &[S],
         label: &str,
     ) -> Result<FittedRandomForestClassifier> {
-        let x = Matrix::from_columns(df, features)?;
-        let y = class_codes(find_column(df, label)?)?;
-        let names = features.iter().map(|f| f.as_ref().to_owned()).collect();
+        let (x, y, names) = labelled_features(df, features, label)?;
         self.fit_named(&x, &y, names)
     }
 

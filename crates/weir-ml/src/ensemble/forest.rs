@@ -209,11 +209,6 @@ pub(crate) fn forest_importances(grown: &[GrownTree], n_features: usize) -> Vec<
     total
 }
 
-/// Default feature names `x0`, `x1`, ... for matrix input.
-pub(crate) fn default_names(n_features: usize) -> Vec<String> {
-    (0..n_features).map(|j| format!("x{j}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

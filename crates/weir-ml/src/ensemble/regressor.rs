@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use super::forest::{
     CommonParams, MaxFeatures, PREDICT_CHUNK, bootstrap_counts, check_predict_input,
-    check_training_data, default_names, forest_importances, in_pool, tree_rng,
+    check_training_data, forest_importances, in_pool, tree_rng,
 };
 use crate::error::Result;
+use crate::linear::default_names;
 use crate::matrix::{Matrix, float_values};
 use crate::tree::{BinnedFeatures, GrownTree, Impurity, Targets, Tree, TreeSettings, grow};
 

@@ -113,8 +113,7 @@ impl LogisticRegression {
     /// Fits on the rows of `x` with class codes `y` (any non-negative integers; the classes are
     /// the distinct codes, sorted). Features are named `x0`, `x1`, ...
     pub fn fit(&self, x: &Matrix, y: &[usize]) -> Result<FittedLogisticRegression> {
-        let names = (0..x.n_cols()).map(|j| format!("x{j}")).collect();
-        self.fit_named(x, y, names)
+        self.fit_named(x, y, default_names(x.n_cols()))
     }
 
     /// Fits on the `features` columns of `df` with the integer class codes in column `label`
@@ -125,9 +124,7 @@ impl LogisticRegression {
         features: &[S],
         label: &str,
     ) -> Result<FittedLogisticRegression> {
-        let x = Matrix::from_columns(df, features)?;
-        let y = class_codes(find_column(df, label)?)?;
-        let names = features.iter().map(|f| f.as_ref().to_owned()).collect();
+        let (x, y, names) = labelled_features(df, features, label)?;
         self.fit_named(&x, &y, names)
     }
 
@@ -387,6 +384,24 @@ fn check_training_data(x: &Matrix, y: &[usize], feature_names: &[String]) -> Res
         });
     }
     x.check_finite(feature_names)
+}
+
+/// Default feature names `x0`, `x1`, ... for matrix input.
+pub(crate) fn default_names(n_features: usize) -> Vec<String> {
+    (0..n_features).map(|j| format!("x{j}")).collect()
+}
+
+/// What every classifier's `fit_df` reads: the `features` columns as a matrix, the class codes
+/// in column `label`, and the feature names.
+pub(crate) fn labelled_features<S: AsRef<str>>(
+    df: &DataFrame,
+    features: &[S],
+    label: &str,
+) -> Result<(Matrix, Vec<usize>, Vec<String>)> {
+    let x = Matrix::from_columns(df, features)?;
+    let y = class_codes(find_column(df, label)?)?;
+    let names = features.iter().map(|f| f.as_ref().to_owned()).collect();
+    Ok((x, y, names))
 }
 
 /// Reads an integer column of non-negative class codes.

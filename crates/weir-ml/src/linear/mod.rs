@@ -11,4 +11,4 @@ pub use logistic::{
     ClassWeight, FittedLogisticRegression, LogisticRegression, LogisticRegressionParams,
 };
 
-pub(crate) use logistic::class_codes;
+pub(crate) use logistic::{default_names, labelled_features};
