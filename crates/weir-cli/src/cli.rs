@@ -41,6 +41,10 @@ pub(crate) struct GlobalArgs {
     /// How log events are written to stderr
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub(crate) log_format: LogFormat,
+
+    /// The run records file [default: <project>/.weir/runs.sqlite]
+    #[arg(long, global = true, env = "WEIR_RUNS_DB", value_name = "FILE")]
+    pub(crate) runs_db: Option<PathBuf>,
 }
 
 /// The shape of log lines.
@@ -64,6 +68,9 @@ pub(crate) enum Command {
     Pipeline(PipelineCommand),
     /// Serve a pipeline over HTTP for online predictions
     Serve(ServeArgs),
+    /// List, show and compare recorded runs
+    #[command(subcommand)]
+    Runs(RunsCommand),
 }
 
 /// Which configuration to read.
@@ -83,6 +90,7 @@ pub(crate) struct ConfigArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+#[allow(clippy::struct_excessive_bools, reason = "each flag is an independent command-line switch")]
 pub(crate) struct RunArgs {
     /// The pipeline(s) to run; several (comma-separated or repeated) run as one
     #[arg(
@@ -154,6 +162,27 @@ pub(crate) struct RunArgs {
     /// Load each node's inputs and save its outputs concurrently
     #[arg(long = "async")]
     pub(crate) is_async: bool,
+
+    /// Runner settings: `max_workers=N` (Kedro's name for --workers), `is_async=true`
+    #[arg(long, value_delimiter = ',', value_name = "KEY=VALUE,...")]
+    pub(crate) runner_params: Vec<String>,
+
+    /// Skip nodes whose outputs exist and whose inputs, parameters and code are unchanged
+    /// since those outputs were written
+    #[arg(long)]
+    pub(crate) skip_unchanged: bool,
+
+    /// With --skip-unchanged: say for each node why it ran or was skipped
+    #[arg(long, requires = "skip_unchanged")]
+    pub(crate) explain: bool,
+
+    /// Resume the latest failed or interrupted run of the same pipeline and environment
+    #[arg(long, conflicts_with_all = ["nodes", "tags", "from_nodes", "to_nodes", "from_inputs", "to_outputs", "namespaces", "only_missing_outputs", "load_versions"])]
+    pub(crate) resume: bool,
+
+    /// Do not write this run to the run records
+    #[arg(long, conflicts_with_all = ["resume", "skip_unchanged"])]
+    pub(crate) no_record: bool,
 }
 
 /// The runners `--runner` chooses from.
@@ -208,6 +237,50 @@ pub(crate) struct PipelineDescribeArgs {
     /// The pipeline to describe
     #[arg(default_value = "__default__")]
     pub(crate) name: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) format: OutputFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RunsCommand {
+    /// The most recent runs, newest first
+    List(RunsListArgs),
+    /// One run: options, parameters, nodes and datasets
+    Show(RunsShowArgs),
+    /// Two runs side by side: parameters, metrics and node durations
+    Diff(RunsDiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunsListArgs {
+    /// How many runs to show
+    #[arg(short = 'n', long, default_value_t = 20, value_name = "N")]
+    pub(crate) limit: usize,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunsShowArgs {
+    /// The run's id, or `latest`
+    pub(crate) id: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunsDiffArgs {
+    /// The first run's id (`latest` works too)
+    pub(crate) first: String,
+
+    /// The second run's id (`latest` works too)
+    pub(crate) second: String,
 
     /// Output format
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]

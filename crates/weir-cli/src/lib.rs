@@ -16,6 +16,8 @@
 mod cli;
 mod commands;
 mod logging;
+mod progress;
+mod recording;
 mod report;
 mod run_config;
 

@@ -2,10 +2,14 @@
 //!
 //! The level comes from `-v`/`-q`, unless `RUST_LOG` is set, which wins. Logging never stops a
 //! run: if stderr is closed (a pipe into `head`, a log shipper that died), events are dropped.
+//! While `weir run` shows its progress bar, each line is written above the bar
+//! ([`write_above`]).
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
+use indicatif::{ProgressBar, WeakProgressBar};
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{GlobalArgs, LogFormat};
@@ -24,7 +28,13 @@ struct LossyStderr;
 
 impl Write for LossyStderr {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let _ignored = std::io::stderr().write_all(buf);
+        let write = || {
+            let _ignored = std::io::stderr().write_all(buf);
+        };
+        match shown_bar() {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        }
         Ok(buf.len())
     }
 
@@ -32,6 +42,42 @@ impl Write for LossyStderr {
         let _ignored = std::io::stderr().flush();
         Ok(())
     }
+}
+
+/// The progress bar on stderr, if one is shown, with the id of the [`LogsAboveBar`] that put
+/// it there. The subscriber writes each event in one call, so one line at a time goes above it.
+static BAR: Mutex<Option<(u64, WeakProgressBar)>> = Mutex::new(None);
+
+static NEXT_BAR_ID: AtomicU64 = AtomicU64::new(0);
+
+/// Writes log lines above `bar` (it is cleared, the line written, the bar drawn again) until
+/// the returned guard is dropped. A later call takes over; dropping an older guard then leaves
+/// the newer bar in place.
+pub(crate) fn write_above(bar: &ProgressBar) -> LogsAboveBar {
+    let id = NEXT_BAR_ID.fetch_add(1, Ordering::Relaxed);
+    *BAR.lock().unwrap_or_else(PoisonError::into_inner) = Some((id, bar.downgrade()));
+    LogsAboveBar { id }
+}
+
+/// Log lines go above a progress bar while this lives; see [`write_above`].
+#[derive(Debug)]
+pub(crate) struct LogsAboveBar {
+    id: u64,
+}
+
+impl Drop for LogsAboveBar {
+    fn drop(&mut self) {
+        let mut slot = BAR.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.as_ref().is_some_and(|(id, _)| *id == self.id) {
+            *slot = None;
+        }
+    }
+}
+
+/// The bar log lines go above now, if any (the slot's lock is released before writing).
+fn shown_bar() -> Option<ProgressBar> {
+    let slot = BAR.lock().unwrap_or_else(PoisonError::into_inner);
+    slot.as_ref().and_then(|(_, bar)| bar.upgrade())
 }
 
 /// Installs the global subscriber; does nothing if one is already installed (tests).
@@ -54,4 +100,39 @@ pub(crate) fn install(args: &GlobalArgs) {
         LogFormat::Text => builder.compact().try_init(),
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether log lines go above `bar`: a message set on the slot's bar shows on `bar`.
+    fn goes_above(bar: &ProgressBar) -> bool {
+        let Some(current) = shown_bar() else { return false };
+        current.set_message("probe");
+        let same = bar.message() == "probe";
+        current.set_message("");
+        same
+    }
+
+    /// One test for the process-wide slot, so no other test races it.
+    #[test]
+    fn log_lines_go_above_the_newest_bar_until_its_guard_drops() {
+        let first = ProgressBar::hidden();
+        let second = ProgressBar::hidden();
+        let older = write_above(&first);
+        assert!(goes_above(&first));
+        let newer = write_above(&second);
+        assert!(goes_above(&second), "the newer bar takes over");
+        drop(older);
+        assert!(goes_above(&second), "an older guard leaves the newer bar in place");
+        // Writing goes through the bar (a hidden one just runs the write) and never fails.
+        assert_eq!(LossyStderr.write(b"").unwrap(), 0);
+        drop(newer);
+        assert!(shown_bar().is_none());
+
+        let dropped_bar = write_above(&ProgressBar::hidden());
+        assert!(shown_bar().is_none(), "the slot never keeps a bar alive");
+        drop(dropped_bar);
+    }
 }

@@ -11,6 +11,9 @@ pub const EXIT_NODE_FAILED: u8 = 1;
 /// Exit code for bad usage, configuration, catalog or pipeline definitions.
 pub const EXIT_USAGE: u8 = 2;
 
+/// Exit code: the run was stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+pub(crate) const EXIT_INTERRUPTED: u8 = 130;
+
 /// Prints `error`, its causes and its hint to stderr (as one JSON event under
 /// `--log-format json`).
 pub(crate) fn print_error(error: &(dyn std::error::Error + 'static), hint: Option<String>) {

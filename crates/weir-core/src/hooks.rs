@@ -200,6 +200,11 @@ pub struct PipelineFailed<'a> {
     pub catalog: &'a DataCatalog,
     /// The error, as the user sees it.
     pub error: &'a str,
+    /// The nodes a resumed run should start from; empty when the run failed before any node
+    /// ran (a wiring check).
+    pub resume_from: &'a [String],
+    /// Whether the run was asked to stop (Ctrl-C, SIGTERM) rather than failing.
+    pub interrupted: bool,
 }
 
 /// `before_node_run`.
@@ -276,6 +281,8 @@ pub struct DatasetLoaded<'a> {
     pub run_id: &'a str,
     /// The dataset.
     pub dataset: &'a str,
+    /// The catalog holding it.
+    pub catalog: &'a DataCatalog,
     /// The node reading it.
     pub node: &'a Node,
     /// What was loaded.
@@ -306,6 +313,8 @@ pub struct DatasetSaved<'a> {
     pub run_id: &'a str,
     /// The dataset.
     pub dataset: &'a str,
+    /// The catalog holding it.
+    pub catalog: &'a DataCatalog,
     /// The node writing it.
     pub node: &'a Node,
     /// What was saved.
@@ -353,6 +362,11 @@ impl Hooks {
     /// Registers a shared hook under `name` (e.g. to read its state after the run).
     pub fn push_shared(&mut self, name: impl Into<String>, hook: Arc<dyn Hook>) {
         self.registered.push((name.into(), hook));
+    }
+
+    /// Registers every hook of `others` after those already registered.
+    pub fn extend(&mut self, others: &Hooks) {
+        self.registered.extend(others.registered.iter().cloned());
     }
 
     /// Whether no hook is registered (the runner then skips the work of building events).

@@ -18,6 +18,7 @@ pub mod error;
 pub mod hooks;
 pub mod pipeline;
 pub mod project;
+pub mod records;
 pub mod runner;
 
 pub use polars;

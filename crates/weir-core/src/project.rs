@@ -18,7 +18,7 @@ use crate::hooks::{CatalogCreated, Hook, HookError, Hooks};
 use crate::pipeline::{
     ALL_PARAMETERS, PARAMS_PREFIX, Pipeline, PipelineError, PipelineFilter, PipelineRegistry,
 };
-use crate::runner::{RunError, RunOptions, RunSummary, Runner};
+use crate::runner::{NodeGate, RunError, RunOptions, RunSummary, Runner, StopSignal};
 
 /// Everything a project defines in code.
 #[derive(Debug, Clone)]
@@ -74,6 +74,19 @@ pub struct SessionOptions {
     pub runtime_params: serde_json::Map<String, serde_json::Value>,
     /// Versions to load, by dataset name (`--load-versions`).
     pub load_versions: HashMap<String, String>,
+}
+
+/// What a caller adds to one run of [`Session::run_configured`].
+#[derive(Debug, Clone, Default)]
+pub struct RunSettings {
+    /// Load and save each node's datasets concurrently (`--async`).
+    pub is_async: bool,
+    /// Raised to stop the run early (Ctrl-C, SIGTERM).
+    pub stop: StopSignal,
+    /// Hooks of the caller (run records, a progress display), called before the project's.
+    pub hooks: Hooks,
+    /// Decides which nodes need to run (`--skip-unchanged`); all of them when `None`.
+    pub gate: Option<std::sync::Arc<dyn NodeGate>>,
 }
 
 /// Anything that stops a session from opening or a run from finishing.
@@ -323,11 +336,26 @@ impl Session {
         runner: Runner,
         is_async: bool,
     ) -> Result<RunSummary, ProjectError> {
+        self.run_configured(pipeline, runner, RunSettings { is_async, ..RunSettings::default() })
+    }
+
+    /// Runs `pipeline` with `runner`, the built-in hooks of `settings` (called before the
+    /// project's own) and its stop signal.
+    pub fn run_configured(
+        &self,
+        pipeline: &Pipeline,
+        runner: Runner,
+        settings: RunSettings,
+    ) -> Result<RunSummary, ProjectError> {
         self.bind_parameters(pipeline)?;
+        let mut hooks = settings.hooks;
+        hooks.extend(&self.definition.hooks);
         let options = RunOptions {
             run_id: self.save_version.clone(),
-            is_async,
-            hooks: self.definition.hooks.clone(),
+            is_async: settings.is_async,
+            hooks,
+            stop: settings.stop,
+            gate: settings.gate,
         };
         Ok(runner.run_with(pipeline, &self.catalog, &options)?)
     }

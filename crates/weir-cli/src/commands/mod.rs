@@ -3,6 +3,7 @@
 mod catalog;
 mod pipeline;
 mod run;
+mod runs;
 mod serve;
 
 use std::path::PathBuf;
@@ -23,7 +24,8 @@ pub(crate) fn dispatch(project: ProjectDefinition, cli: Cli) -> ExitCode {
         Err(code) => return code,
     };
     match cli.command {
-        Command::Run(args) => run::run(project, &root, &args),
+        Command::Run(args) => run::run(project, &root, &cli.global, &args),
+        Command::Runs(command) => runs::runs(&root, &cli.global, &command),
         Command::Catalog(CatalogCommand::List(args)) => catalog::list(project, &root, &args),
         Command::Pipeline(PipelineCommand::List(args)) => pipeline::list(&project, &args),
         Command::Pipeline(PipelineCommand::Describe(args)) => pipeline::describe(&project, &args),

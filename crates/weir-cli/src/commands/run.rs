@@ -1,18 +1,33 @@
 //! `run`: executes a pipeline, or a slice of it, with the runner `--runner` picks (`--workers`,
-//! `--async`), and on failure prints how to resume.
+//! `--async`, `--runner-params`), records it (unless `--no-record`), skips up-to-date nodes
+//! with `--skip-unchanged`, stops cleanly on Ctrl-C or SIGTERM, and on failure prints how to
+//! resume (or resumes the latest failed run with `--resume`).
 
 use std::path::Path;
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
+use weir_core::catalog::DataCatalog;
 use weir_core::error::Hinted;
-use weir_core::pipeline::{Pipeline, PipelineFilter};
-use weir_core::project::{ProjectDefinition, ProjectError};
-use weir_core::runner::{ParallelRunner, RunError, Runner, SequentialRunner, missing};
+use weir_core::hooks::Hook;
+use weir_core::pipeline::{Node, Pipeline, PipelineFilter};
+use weir_core::project::{ProjectDefinition, ProjectError, RunSettings, Session};
+use weir_core::records::{Fingerprinter, RunRecorder, RunStatus, RunStore};
+use weir_core::runner::{
+    GateDecision, NodeGate, ParallelRunner, RunError, Runner, SequentialRunner, missing,
+};
 
-use crate::cli::{RunArgs, RunnerChoice};
-use crate::report::{self, EXIT_NODE_FAILED, EXIT_USAGE};
+use crate::cli::{GlobalArgs, RunArgs, RunnerChoice};
+use crate::report::{self, EXIT_INTERRUPTED, EXIT_NODE_FAILED, EXIT_USAGE};
+use crate::{progress, recording};
 
-pub(crate) fn run(project: ProjectDefinition, root: &Path, args: &RunArgs) -> ExitCode {
+pub(crate) fn run(
+    project: ProjectDefinition,
+    root: &Path,
+    global: &GlobalArgs,
+    args: &RunArgs,
+) -> ExitCode {
     if project.pipelines.names().next().is_none() {
         report::print_message(
             "this binary has no pipelines to run",
@@ -20,32 +35,36 @@ pub(crate) fn run(project: ProjectDefinition, root: &Path, args: &RunArgs) -> Ex
         );
         return ExitCode::from(EXIT_USAGE);
     }
-    let Some(runner) = runner_of(args) else {
+    let mut args = args.clone();
+    if let Err(code) = apply_runner_params(&mut args) {
+        return code;
+    }
+    let Some(runner) = runner_of(&args) else {
         report::print_message(
             "`--workers` only applies to the parallel runner",
             &["add `--runner parallel`, or drop `--workers`".to_owned()],
         );
         return ExitCode::from(EXIT_USAGE);
     };
+    let store = match open_records(global, root, &args) {
+        Ok(store) => store,
+        Err(code) => return code,
+    };
+    if args.resume
+        && let Err(code) = resume_latest(&mut args, store.as_deref())
+    {
+        return code;
+    }
     let session = match super::open_session(project, root, &args.config, &args.load_versions) {
         Ok(session) => session,
         Err(code) => return code,
     };
     let names = trimmed(&args.pipelines);
-    let mut pipeline = match session.pipelines_combined(&names, &filter_of(args)) {
-        Ok(pipeline) => pipeline,
-        Err(error) => return report::fail(&error, EXIT_USAGE),
+    let pipeline = match pipeline_to_run(&session, &names, &args) {
+        Ok(Some(pipeline)) => pipeline,
+        Ok(None) => return ExitCode::SUCCESS,
+        Err(code) => return code,
     };
-    if args.only_missing_outputs {
-        pipeline = match missing::only_missing_outputs(&pipeline, session.catalog()) {
-            Ok(pipeline) => pipeline,
-            Err(error) => return report::fail(&error, EXIT_USAGE),
-        };
-        if pipeline.is_empty() {
-            tracing::info!("nothing to run: every persisted output exists");
-            return ExitCode::SUCCESS;
-        }
-    }
     tracing::info!(
         pipeline = names.join(",").as_str(),
         env = args.config.env.as_str(),
@@ -53,15 +72,243 @@ pub(crate) fn run(project: ProjectDefinition, root: &Path, args: &RunArgs) -> Ex
         "running pipeline"
     );
 
-    match session.run_with(&pipeline, runner, args.is_async) {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(error) if error.is_node_failure() => report_node_failure(&error, args),
+    let (settings, fingerprinter) =
+        match run_settings(&session, &pipeline, root, &args, store, global) {
+            Ok(prepared) => prepared,
+            Err(error) => return report::fail(&error, EXIT_USAGE),
+        };
+    let progress = settings.progress.clone();
+    let result = session.run_configured(&pipeline, runner, settings.core);
+    if let Some(progress) = progress {
+        progress.finish();
+    }
+    if args.explain
+        && let Some(fingerprinter) = &fingerprinter
+    {
+        super::print_stdout(&explain(&fingerprinter.decisions()));
+    }
+
+    match result {
+        Ok(summary) => {
+            if !summary.skipped.is_empty() {
+                tracing::info!(
+                    ran = summary.nodes.len(),
+                    skipped = summary.skipped.len(),
+                    "up-to-date nodes were skipped"
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) if error.is_node_failure() => report_node_failure(&error, &args),
         Err(ProjectError::Run(RunError::MissingInputs(missing))) => {
             let unsliced = session.pipelines_combined(&names, &PipelineFilter::default());
             report_missing_inputs(&missing, unsliced.ok().as_ref())
         }
         Err(error) => report::fail(&error, EXIT_USAGE),
     }
+}
+
+/// The pipeline the options select; `None` when `--only-missing-outputs` leaves nothing.
+fn pipeline_to_run(
+    session: &Session,
+    names: &[String],
+    args: &RunArgs,
+) -> Result<Option<Pipeline>, ExitCode> {
+    let pipeline = session
+        .pipelines_combined(names, &filter_of(args))
+        .map_err(|error| report::fail(&error, EXIT_USAGE))?;
+    if !args.only_missing_outputs {
+        return Ok(Some(pipeline));
+    }
+    let pipeline = missing::only_missing_outputs(&pipeline, session.catalog())
+        .map_err(|error| report::fail(&error, EXIT_USAGE))?;
+    if pipeline.is_empty() {
+        tracing::info!("nothing to run: every persisted output exists");
+        return Ok(None);
+    }
+    Ok(Some(pipeline))
+}
+
+/// The run's settings: stop on signals, the record and fingerprint hooks, the progress bar.
+struct PreparedRun {
+    core: RunSettings,
+    progress: Option<Arc<progress::ProgressHook>>,
+}
+
+fn run_settings(
+    session: &Session,
+    pipeline: &Pipeline,
+    root: &Path,
+    args: &RunArgs,
+    store: Option<Arc<RunStore>>,
+    global: &GlobalArgs,
+) -> Result<(PreparedRun, Option<Arc<Fingerprinter>>), ProjectError> {
+    let mut settings = RunSettings {
+        is_async: args.is_async,
+        stop: recording::stop_on_signals(),
+        ..RunSettings::default()
+    };
+    let mut fingerprinter = None;
+    if let Some(store) = store {
+        let run_id = session.save_version();
+        let start = recording::run_start(run_id, root, args, session.parameters());
+        settings
+            .hooks
+            .push_shared("RunRecorder", Arc::new(RunRecorder::new(Arc::clone(&store), start)));
+
+        let parameters = session.parameter_inputs(pipeline)?;
+        let fingerprints =
+            Arc::new(Fingerprinter::new(store, run_id, args.skip_unchanged, &parameters));
+        settings.hooks.push_shared("Fingerprinter", Arc::clone(&fingerprints) as Arc<dyn Hook>);
+        fingerprinter = Some(fingerprints);
+    }
+    let progress = progress::progress_hook(global, pipeline.nodes().len());
+    if let Some(progress) = &progress {
+        settings.hooks.push_shared("Progress", Arc::clone(progress) as Arc<dyn Hook>);
+    }
+    if let Some(fingerprints) = &fingerprinter {
+        let gate = CountedGate { inner: Arc::clone(fingerprints), progress: progress.clone() };
+        settings.gate = Some(Arc::new(gate) as Arc<dyn NodeGate>);
+    }
+    Ok((PreparedRun { core: settings, progress }, fingerprinter))
+}
+
+/// The fingerprinter's decisions, with each skipped node taken off the progress bar's total.
+#[derive(Debug)]
+struct CountedGate {
+    inner: Arc<Fingerprinter>,
+    progress: Option<Arc<progress::ProgressHook>>,
+}
+
+impl NodeGate for CountedGate {
+    fn check(&self, node: &Node, catalog: &DataCatalog) -> GateDecision {
+        let decision = self.inner.check(node, catalog);
+        if let (GateDecision::Skip(_), Some(progress)) = (&decision, &self.progress) {
+            progress.node_skipped();
+        }
+        decision
+    }
+}
+
+/// The run records store, unless `--no-record`.
+fn open_records(
+    global: &GlobalArgs,
+    root: &Path,
+    args: &RunArgs,
+) -> Result<Option<Arc<RunStore>>, ExitCode> {
+    if args.no_record {
+        return Ok(None);
+    }
+    recording::open_store(global, root).map(Some).map_err(|error| report::fail(&error, EXIT_USAGE))
+}
+
+/// `--resume`: the slicing options of the latest run of the same pipeline and environment,
+/// starting from where it stopped.
+fn resume_latest(args: &mut RunArgs, store: Option<&RunStore>) -> Result<(), ExitCode> {
+    let Some(store) = store else {
+        return Err(usage("--resume needs the run records", "drop --no-record"));
+    };
+    let pipeline = args.pipelines.join(",");
+    let env = args.config.env.clone();
+    let latest =
+        store.latest_run_of(&pipeline, &env).map_err(|error| report::fail(&error, EXIT_USAGE))?;
+    let Some(latest) = latest else {
+        return Err(usage(
+            &format!(
+                "no run of pipeline `{pipeline}` in environment `{env}` is recorded in `{}`",
+                store.path().display()
+            ),
+            "run it without --resume first; `weir runs list` shows what is recorded",
+        ));
+    };
+    let id = &latest.start.id;
+    match latest.status {
+        RunStatus::Failed | RunStatus::Interrupted if !latest.resume_from.is_empty() => {}
+        RunStatus::Failed | RunStatus::Interrupted => {
+            return Err(usage(
+                &format!(
+                    "run {id} of pipeline `{pipeline}` failed before any node ran, so there is nothing to resume"
+                ),
+                "fix the error it reported and run the pipeline again",
+            ));
+        }
+        status => {
+            return Err(usage(
+                &format!(
+                    "the latest run of pipeline `{pipeline}` ({id}) is {}, so there is nothing to resume",
+                    status.as_str()
+                ),
+                "run without --resume; `weir runs list` shows the recorded runs",
+            ));
+        }
+    }
+    tracing::info!(
+        run = id.as_str(),
+        from_nodes = latest.resume_from.join(",").as_str(),
+        "resuming"
+    );
+    recording::apply_recorded_options(args, &latest.start.options, &latest.resume_from);
+    Ok(())
+}
+
+fn usage(message: &str, hint: &str) -> ExitCode {
+    report::print_message(message, &[hint.to_owned()]);
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// `--runner-params key=value,...`: Kedro's runner constructor arguments.
+fn apply_runner_params(args: &mut RunArgs) -> Result<(), ExitCode> {
+    for item in trimmed(&args.runner_params) {
+        let Some((key, value)) = item.split_once('=') else {
+            return Err(usage(
+                &format!("invalid --runner-params item `{item}`"),
+                "write it as `key=value`, e.g. `max_workers=4`",
+            ));
+        };
+        match key.trim() {
+            "max_workers" | "workers" => match value.trim().parse::<u16>() {
+                Ok(workers) if workers > 0 => args.workers = Some(workers),
+                _ => {
+                    return Err(usage(
+                        &format!(
+                            "--runner-params `{key}` must be a whole number from 1, got `{value}`"
+                        ),
+                        "e.g. `--runner-params max_workers=4`",
+                    ));
+                }
+            },
+            "is_async" => match value.trim() {
+                "true" | "True" => args.is_async = true,
+                "false" | "False" => args.is_async = false,
+                _ => {
+                    return Err(usage(
+                        &format!("--runner-params `is_async` must be true or false, got `{value}`"),
+                        "e.g. `--runner-params is_async=true`",
+                    ));
+                }
+            },
+            other => {
+                let hint = weir_core::error::did_you_mean(other, ["max_workers", "is_async"])
+                    .unwrap_or_else(|| "the runners take `max_workers` and `is_async`".to_owned());
+                return Err(usage(&format!("unknown --runner-params key `{other}`"), &hint));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `--explain`: one line per node, whether it ran and why.
+fn explain(decisions: &[(String, GateDecision)]) -> String {
+    let width = decisions.iter().map(|(node, _)| node.len()).max().unwrap_or(0);
+    let mut text = String::new();
+    for (node, decision) in decisions {
+        let (verb, reason) = match decision {
+            GateDecision::Run(reason) => ("ran", reason),
+            GateDecision::Skip(reason) => ("skipped", reason),
+        };
+        text.push_str(&format!("{verb:<8} {node:<width$}  {reason}\n"));
+    }
+    text
 }
 
 /// Inputs nothing provides: when the filters left out the node that produces one, say which.
@@ -121,17 +368,22 @@ fn report_node_failure(error: &ProjectError, args: &RunArgs) -> ExitCode {
     let ProjectError::Run(run_error) = error else {
         return report::fail(error, EXIT_NODE_FAILED);
     };
+    let interrupted = matches!(run_error, RunError::Interrupted { .. });
+    let code = if interrupted { EXIT_INTERRUPTED } else { EXIT_NODE_FAILED };
     let Some(resume_from) = run_error.resume_from() else {
-        return report::fail(error, EXIT_NODE_FAILED);
+        return report::fail(error, code);
     };
     let mut hints: Vec<String> = run_error.hint().into_iter().collect();
     if !resume_from.is_empty() {
-        let mut resume =
-            format!("after fixing it, resume with:\n  {}", resume_command(args, resume_from));
+        let first = if interrupted { "resume with" } else { "after fixing it, resume with" };
+        let mut resume = format!("{first}:\n  {}", resume_command(args, resume_from));
         if args.config.params.is_some() {
             resume.push_str(
                 "\n  and the same --params as before (left out here: they may hold credentials)",
             );
+        }
+        if !args.no_record {
+            resume.push_str("\n  or with `run --resume`");
         }
         hints.push(resume);
     }
@@ -139,7 +391,7 @@ fn report_node_failure(error: &ProjectError, args: &RunArgs) -> ExitCode {
     for hint in hints {
         report::write_stderr(&format!("hint: {hint}\n"));
     }
-    ExitCode::from(EXIT_NODE_FAILED)
+    ExitCode::from(code)
 }
 
 /// The command that re-runs what is left: the same options, starting from `from_nodes`.

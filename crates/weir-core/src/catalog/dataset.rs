@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 use crate::data::{DataKind, Payload};
 use crate::error::{Secret, SourceLocation};
@@ -48,6 +49,25 @@ pub trait Dataset: Send + Sync + fmt::Debug {
     fn versions(&self) -> Result<Vec<String>, CatalogError> {
         Ok(Vec::new())
     }
+
+    /// What a load would read now, identified without reading it: `None` when there is nothing
+    /// to load or the dataset cannot tell (memory). Run records and `--skip-unchanged` use it.
+    fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        Ok(None)
+    }
+}
+
+/// The file a dataset's load would read, with what identifies its content cheaply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataStamp {
+    /// The file (for versioned datasets, the file of the version a load picks).
+    pub path: PathBuf,
+    /// The version a load picks, for versioned datasets.
+    pub version: Option<String>,
+    /// The file's size in bytes.
+    pub len: u64,
+    /// The file's modification time.
+    pub modified: SystemTime,
 }
 
 /// A catalog entry as written in configuration, after interpolation, before it is built.

@@ -24,7 +24,7 @@ use indexmap::IndexMap;
 use crate::data::Payload;
 use crate::error::{Hinted, Secret, SourceLocation};
 
-pub use dataset::{Dataset, DatasetContext, DatasetSpec};
+pub use dataset::{DataStamp, Dataset, DatasetContext, DatasetSpec};
 pub use memory::MemoryDataset;
 pub use registry::DatasetRegistry;
 

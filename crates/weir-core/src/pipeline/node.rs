@@ -77,6 +77,7 @@ where
         outputs: outputs.into_names(),
         tags: BTreeSet::new(),
         namespace: None,
+        code_version: None,
         argument_types: F::argument_types(),
         output_types: F::Output::output_types(),
         call: Arc::new(move |payloads| function.call(payloads)),
@@ -103,6 +104,7 @@ pub struct Node {
     outputs: Vec<String>,
     tags: BTreeSet<String>,
     namespace: Option<String>,
+    code_version: Option<String>,
     argument_types: Vec<DataType>,
     output_types: Vec<DataType>,
     call: ErasedCall,
@@ -121,6 +123,26 @@ impl Node {
     pub fn tags<S: Into<String>>(mut self, tags: impl IntoIterator<Item = S>) -> Self {
         self.tags.extend(tags.into_iter().map(Into::into));
         self
+    }
+
+    /// Declares the version of what the node computes, for `--skip-unchanged`.
+    ///
+    /// weir cannot see inside compiled code: a run skips a node whose inputs, parameters and
+    /// code version are unchanged, and the code version is the function's Rust path plus this
+    /// label. Change the label (e.g. `"2"`) when an edit changes the node's results.
+    #[must_use]
+    pub fn code_version(mut self, version: impl Into<String>) -> Self {
+        self.code_version = Some(version.into());
+        self
+    }
+
+    /// What identifies the node's code for `--skip-unchanged`: the function's Rust path, and
+    /// the label given to [`Node::code_version`] if any.
+    pub fn code_identity(&self) -> String {
+        match &self.code_version {
+            Some(version) => format!("{}@{version}", self.function_name),
+            None => self.function_name.to_owned(),
+        }
     }
 
     /// The node's name, unique within a pipeline.

@@ -23,6 +23,8 @@ pub mod sequential;
 mod task;
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tracing::{debug, info};
@@ -41,6 +43,8 @@ pub struct RunSummary {
     /// Each node that ran with its duration, in order of completion (the pipeline's order for
     /// the sequential runner).
     pub nodes: Vec<(String, Duration)>,
+    /// The nodes a [`NodeGate`] skipped, in the order they were reached.
+    pub skipped: Vec<String>,
     /// The whole run's duration.
     pub elapsed: Duration,
 }
@@ -54,6 +58,61 @@ pub struct RunOptions {
     pub is_async: bool,
     /// The hooks to call, in order.
     pub hooks: Hooks,
+    /// Asked to stop (Ctrl-C, SIGTERM): no node starts after it, running nodes finish.
+    pub stop: StopSignal,
+    /// Asked before each node whether it needs to run (`--skip-unchanged`); every node runs
+    /// when `None`.
+    pub gate: Option<Arc<dyn NodeGate>>,
+}
+
+/// Decides, just before a node would load its inputs, whether it needs to run.
+///
+/// The runners ask it once per node, after every node upstream has finished, so it can look
+/// at the inputs as this run left them. A skipped node counts as done: its outputs are what
+/// the nodes downstream read.
+pub trait NodeGate: Send + Sync + std::fmt::Debug {
+    /// Whether `node` runs, and why.
+    fn check(&self, node: &Node, catalog: &DataCatalog) -> GateDecision;
+}
+
+/// What a [`NodeGate`] decided for one node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateDecision {
+    /// The node runs; the reason is for `--explain`.
+    Run(String),
+    /// The node is skipped; the reason is for `--explain`.
+    Skip(String),
+}
+
+/// A request to stop a run early, shared between the run and whoever may ask for it (a signal
+/// handler, a server shutting down).
+///
+/// Nodes are plain functions and cannot be cancelled half-way, so a stop lets the running
+/// nodes finish (their outputs are saved atomically) and starts no other; the run then ends
+/// with [`RunError::Interrupted`], naming the nodes to resume from.
+#[derive(Debug, Clone, Default)]
+pub struct StopSignal(Arc<AtomicBool>);
+
+impl StopSignal {
+    /// A signal nobody has raised yet.
+    pub fn new() -> Self {
+        StopSignal::default()
+    }
+
+    /// Asks the run to stop.
+    pub fn request(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a stop was asked for.
+    pub fn is_requested(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// The flag itself, for APIs that set an `AtomicBool` (e.g. `signal_hook::flag`).
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.0)
+    }
 }
 
 /// The runner a run uses: what `--runner` chooses.
@@ -170,6 +229,14 @@ pub enum RunError {
     /// A pipeline-level hook (`before_pipeline_run`, `after_pipeline_run`) failed.
     #[error(transparent)]
     Hook(#[from] HookError),
+    /// The run was asked to stop (Ctrl-C, SIGTERM) before every node had run.
+    #[error("the run was interrupted after {} of its nodes finished", .done.len())]
+    Interrupted {
+        /// The nodes that finished; their outputs are saved.
+        done: Vec<String>,
+        /// The nodes a resumed run should start from (`--from-nodes`).
+        resume_from: Vec<String>,
+    },
 }
 
 impl RunError {
@@ -178,7 +245,10 @@ impl RunError {
     pub fn is_node_failure(&self) -> bool {
         matches!(
             self,
-            RunError::NodeFailed { .. } | RunError::NodesFailed { .. } | RunError::Hook(_)
+            RunError::NodeFailed { .. }
+                | RunError::NodesFailed { .. }
+                | RunError::Hook(_)
+                | RunError::Interrupted { .. }
         )
     }
 
@@ -186,7 +256,8 @@ impl RunError {
     pub fn resume_from(&self) -> Option<&[String]> {
         match self {
             RunError::NodeFailed { resume_from, .. }
-            | RunError::NodesFailed { resume_from, .. } => Some(resume_from),
+            | RunError::NodesFailed { resume_from, .. }
+            | RunError::Interrupted { resume_from, .. } => Some(resume_from),
             _ => None,
         }
     }
@@ -219,6 +290,7 @@ impl Hinted for RunError {
             RunError::Hook(_) => {
                 Some("fix the hook, or remove it from the project's `ProjectDefinition`".to_owned())
             }
+            RunError::Interrupted { .. } => None,
         }
     }
 }
@@ -257,7 +329,14 @@ fn run_pipeline(
         Ok(summary) => summary,
         Err(error) => {
             let text = error.to_string();
-            let failed = PipelineFailed { run_id, pipeline, catalog, error: &text };
+            let failed = PipelineFailed {
+                run_id,
+                pipeline,
+                catalog,
+                error: &text,
+                resume_from: error.resume_from().unwrap_or_default(),
+                interrupted: matches!(error, RunError::Interrupted { .. }),
+            };
             hooks.emit_quietly("on_pipeline_error", |hook| hook.on_pipeline_error(&failed));
             return Err(error);
         }
@@ -290,6 +369,28 @@ fn nodes_failed(
         return RunError::NodeFailed { node, cause, hint, done, resume_from };
     }
     RunError::NodesFailed { failures, done, resume_from }
+}
+
+/// Whether `node` is skipped by the run's gate (logged with the reason either way).
+fn gate_skips(node: &Node, catalog: &DataCatalog, options: &RunOptions) -> bool {
+    let Some(gate) = &options.gate else { return false };
+    match gate.check(node, catalog) {
+        GateDecision::Run(reason) => {
+            debug!(node = node.node_name(), reason = reason.as_str(), "node needs to run");
+            false
+        }
+        GateDecision::Skip(reason) => {
+            info!(node = node.node_name(), reason = reason.as_str(), "skipping node");
+            true
+        }
+    }
+}
+
+/// The error for a run stopped by [`StopSignal`], with the resume point.
+fn interrupted(pipeline: &Pipeline, catalog: &DataCatalog, done: Vec<String>) -> RunError {
+    let resume_from = resume::nodes_to_resume_from(pipeline, &done, catalog);
+    info!(finished = done.len(), "run interrupted");
+    RunError::Interrupted { done, resume_from }
 }
 
 /// Milliseconds, rounded to microseconds so log lines stay short.
@@ -457,7 +558,7 @@ mod tests {
         let recorder = Arc::new(Recorder::default());
         let mut hooks = Hooks::new();
         hooks.push_shared("Recorder", Arc::clone(&recorder) as Arc<dyn Hook>);
-        let options = RunOptions { run_id: "run".to_owned(), is_async: false, hooks };
+        let options = RunOptions { run_id: "run".to_owned(), hooks, ..RunOptions::default() };
         let result = runner.run_with(pipeline, &catalog_with(1.5), &options);
         (result, recorder.events())
     }
@@ -561,6 +662,76 @@ mod tests {
     }
 
     #[test]
+    fn a_stop_request_lets_the_running_node_finish_and_starts_no_other() {
+        for runner in runners() {
+            let stop = StopSignal::new();
+            let raised = stop.clone();
+            let pipeline = Pipeline::new([
+                node(
+                    move |x: f64| {
+                        raised.request();
+                        x * 2.0
+                    },
+                    "a",
+                    "b",
+                )
+                .name("first"),
+                node(double, "b", "c").name("second"),
+            ]);
+            let options = RunOptions { stop, ..RunOptions::default() };
+            let catalog = catalog_with(1.0);
+            let error = runner.run_with(&pipeline, &catalog, &options).unwrap_err();
+
+            let RunError::Interrupted { done, resume_from } = &error else {
+                panic!("expected an interruption, got {error}");
+            };
+            assert_eq!(done, &["first"], "{runner:?}");
+            // `b` lives in memory and dies with the run: resuming starts from `first` again.
+            assert_eq!(resume_from, &["first"], "{runner:?}");
+            assert!(!catalog.exists("c").unwrap(), "`second` never started");
+            assert!(error.is_node_failure());
+        }
+    }
+
+    /// Skips the nodes it is given.
+    #[derive(Debug)]
+    struct SkipNamed(&'static [&'static str]);
+
+    impl NodeGate for SkipNamed {
+        fn check(&self, node: &Node, _: &DataCatalog) -> GateDecision {
+            if self.0.contains(&node.node_name()) {
+                GateDecision::Skip("told to".to_owned())
+            } else {
+                GateDecision::Run("not told to skip".to_owned())
+            }
+        }
+    }
+
+    #[test]
+    fn a_gate_skips_nodes_and_the_summary_says_which() {
+        let pipeline = Pipeline::new([
+            node(double, "a", "b").name("first"),
+            node(double, "a", "c").name("skipped"),
+            node(double, "b", "d").name("last"),
+        ]);
+        for runner in runners() {
+            let options = RunOptions {
+                gate: Some(Arc::new(SkipNamed(&["skipped"]))),
+                ..RunOptions::default()
+            };
+            let catalog = catalog_with(1.0);
+            let summary = runner.run_with(&pipeline, &catalog, &options).unwrap();
+
+            assert_eq!(summary.skipped, ["skipped"], "{runner:?}");
+            let mut ran: Vec<&str> = summary.nodes.iter().map(|(n, _)| n.as_str()).collect();
+            ran.sort_unstable();
+            assert_eq!(ran, ["first", "last"], "{runner:?}");
+            assert!(!catalog.exists("c").unwrap(), "a skipped node writes nothing");
+            assert_eq!(value(&catalog, "d"), 4.0);
+        }
+    }
+
+    #[test]
     fn async_loads_and_saves_give_the_same_outputs() {
         // `split` has two outputs (saved on two threads) and `multiply` two inputs (loaded on
         // two threads): a = 3 → (2, 4) → 8, and 2 * 3 = 6.
@@ -574,7 +745,8 @@ mod tests {
                 let recorder = Arc::new(Recorder::default());
                 let mut hooks = Hooks::new();
                 hooks.push_shared("Recorder", Arc::clone(&recorder) as Arc<dyn Hook>);
-                let options = RunOptions { run_id: "r".to_owned(), is_async, hooks };
+                let options =
+                    RunOptions { run_id: "r".to_owned(), is_async, hooks, ..RunOptions::default() };
                 let catalog = catalog_with(3.0);
                 runner.run_with(&pipeline, &catalog, &options).unwrap();
 

@@ -36,8 +36,8 @@ use crate::pipeline::{Node, Pipeline};
 
 use super::task::{self, TaskFailure};
 use super::{
-    FailedNode, RunError, RunOptions, RunSummary, count_readers, millis, nodes_failed,
-    release_unneeded, run_pipeline,
+    FailedNode, RunError, RunOptions, RunSummary, count_readers, gate_skips, interrupted, millis,
+    nodes_failed, release_unneeded, run_pipeline,
 };
 
 /// Runs ready nodes at the same time on `workers` threads.
@@ -117,13 +117,20 @@ impl<'p> Shared<'p> {
 fn work(shared: &Shared<'_>, catalog: &DataCatalog, options: &RunOptions) {
     let mut state = shared.lock();
     loop {
+        if options.stop.is_requested() {
+            state.interrupt();
+        }
         if let Some(index) = state.start_next() {
             let node = state.order[index];
             drop(state);
 
-            info!(node = node.node_name(), "running node");
-            let started = Instant::now();
-            let outcome = task::run_node(node, catalog, options).map(|()| started.elapsed());
+            let outcome = if gate_skips(node, catalog, options) {
+                Ok(None)
+            } else {
+                info!(node = node.node_name(), "running node");
+                let started = Instant::now();
+                task::run_node(node, catalog, options).map(|()| Some(started.elapsed()))
+            };
 
             state = shared.lock();
             state.finish(index, outcome, catalog);
@@ -148,11 +155,14 @@ struct Schedule<'p> {
     /// Nodes whose inputs are all there, lowest index first.
     ready: BTreeSet<usize>,
     running: usize,
-    /// Set by the first failure: no node starts after it.
+    /// Set by the first failure or a stop request: no node starts after it.
     stopping: bool,
+    /// Set by a stop request ([`super::StopSignal`]).
+    interrupted: bool,
     readers_left: HashMap<String, usize>,
     final_outputs: BTreeSet<String>,
     done: Vec<(String, Duration)>,
+    skipped: Vec<String>,
     failures: BTreeMap<usize, FailedNode>,
 }
 
@@ -190,7 +200,9 @@ impl<'p> Schedule<'p> {
             ready,
             running: 0,
             stopping: false,
+            interrupted: false,
             done: Vec::new(),
+            skipped: Vec::new(),
             failures: BTreeMap::new(),
         }
     }
@@ -205,28 +217,30 @@ impl<'p> Schedule<'p> {
         Some(index)
     }
 
-    /// Records how node `index` ended: frees what it read, readies what waited on it, or, on
-    /// failure, stops scheduling.
+    /// Records how node `index` ended (ran for a duration, or was skipped: `None`): frees
+    /// what it read, readies what waited on it, or, on failure, stops scheduling.
     fn finish(
         &mut self,
         index: usize,
-        outcome: Result<Duration, TaskFailure>,
+        outcome: Result<Option<Duration>, TaskFailure>,
         catalog: &DataCatalog,
     ) {
         self.running -= 1;
         let node = self.order[index];
 
-        let elapsed = match outcome {
-            Ok(elapsed) => elapsed,
+        match outcome {
+            Ok(Some(elapsed)) => {
+                info!(node = node.node_name(), elapsed_ms = millis(elapsed), "completed node");
+                self.done.push((node.node_name().to_owned(), elapsed));
+            }
+            Ok(None) => self.skipped.push(node.node_name().to_owned()),
             Err(TaskFailure { cause, hint }) => {
                 self.stopping = true;
                 let failed = FailedNode { node: node.node_name().to_owned(), cause, hint };
                 self.failures.insert(index, failed);
                 return;
             }
-        };
-        info!(node = node.node_name(), elapsed_ms = millis(elapsed), "completed node");
-        self.done.push((node.node_name().to_owned(), elapsed));
+        }
         release_unneeded(node, &mut self.readers_left, &self.final_outputs, catalog);
 
         for &child in &self.dependents[index] {
@@ -235,6 +249,12 @@ impl<'p> Schedule<'p> {
                 self.ready.insert(child);
             }
         }
+    }
+
+    /// Stops scheduling because the run was asked to stop.
+    fn interrupt(&mut self) {
+        self.stopping = true;
+        self.interrupted = true;
     }
 
     /// Whether no node runs and none may start.
@@ -247,10 +267,16 @@ impl<'p> Schedule<'p> {
         pipeline: &Pipeline,
         catalog: &DataCatalog,
     ) -> Result<RunSummary, RunError> {
-        if self.failures.is_empty() {
-            return Ok(RunSummary { nodes: self.done, elapsed: Duration::ZERO });
+        let finished_all = self.done.len() + self.skipped.len() == self.order.len();
+        if self.failures.is_empty() && (finished_all || !self.interrupted) {
+            let nodes = self.done;
+            return Ok(RunSummary { nodes, skipped: self.skipped, elapsed: Duration::ZERO });
         }
-        let done = self.done.into_iter().map(|(name, _)| name).collect();
+        let ran = self.done.into_iter().map(|(name, _)| name);
+        let done = ran.chain(self.skipped).collect();
+        if self.failures.is_empty() {
+            return Err(interrupted(pipeline, catalog, done));
+        }
         let failures = self.failures.into_values().collect();
         Err(nodes_failed(pipeline, catalog, failures, done))
     }
@@ -372,7 +398,7 @@ mod tests {
         assert_eq!(schedule.start_next(), None, "nothing starts after a failure");
         assert!(!schedule.is_over(), "`b` is still running");
 
-        schedule.finish(second, Ok(Duration::ZERO), &catalog);
+        schedule.finish(second, Ok(Some(Duration::ZERO)), &catalog);
         assert_eq!(schedule.start_next(), None, "`after_b` became ready but must not start");
         assert!(schedule.is_over());
 

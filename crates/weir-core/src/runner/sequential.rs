@@ -11,8 +11,8 @@ use crate::catalog::DataCatalog;
 use crate::pipeline::Pipeline;
 
 use super::{
-    FailedNode, RunError, RunOptions, RunSummary, count_readers, millis, nodes_failed,
-    release_unneeded, run_pipeline, task,
+    FailedNode, RunError, RunOptions, RunSummary, count_readers, gate_skips, interrupted, millis,
+    nodes_failed, release_unneeded, run_pipeline, task,
 };
 
 /// Runs nodes one after another.
@@ -48,11 +48,19 @@ fn run_in_order(
     info!(nodes = order.len(), runner = "sequential", "starting run");
 
     for (position, node) in order.iter().enumerate() {
+        if options.stop.is_requested() {
+            return Err(interrupted(pipeline, catalog, finished(&summary)));
+        }
+        if gate_skips(node, catalog, options) {
+            summary.skipped.push(node.node_name().to_owned());
+            release_unneeded(node, &mut readers_left, &final_outputs, catalog);
+            continue;
+        }
         info!(node = node.node_name(), step = position + 1, of = order.len(), "running node");
 
         let node_started = std::time::Instant::now();
         if let Err(failure) = task::run_node(node, catalog, options) {
-            let done: Vec<String> = summary.nodes.iter().map(|(name, _)| name.clone()).collect();
+            let done = finished(&summary);
             let failed = FailedNode {
                 node: node.node_name().to_owned(),
                 cause: failure.cause,
@@ -67,6 +75,12 @@ fn run_in_order(
         release_unneeded(node, &mut readers_left, &final_outputs, catalog);
     }
     Ok(summary)
+}
+
+/// The nodes that ran or were skipped, for resume suggestions.
+fn finished(summary: &RunSummary) -> Vec<String> {
+    let ran = summary.nodes.iter().map(|(name, _)| name.clone());
+    ran.chain(summary.skipped.iter().cloned()).collect()
 }
 
 #[cfg(test)]

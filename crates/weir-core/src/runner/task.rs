@@ -96,8 +96,14 @@ fn load_one(
         .load(name)
         .map_err(|error| TaskFailure { cause: error.to_string(), hint: error.hint() })?;
 
-    let loaded =
-        DatasetLoaded { run_id, dataset: name, node, data: &payload, elapsed: started.elapsed() };
+    let loaded = DatasetLoaded {
+        run_id,
+        dataset: name,
+        catalog,
+        node,
+        data: &payload,
+        elapsed: started.elapsed(),
+    };
     hooks.emit("after_dataset_loaded", |hook| hook.after_dataset_loaded(&loaded))?;
     Ok(payload)
 }
@@ -226,7 +232,8 @@ fn save_one(
         .map_err(|error| TaskFailure { cause: error.to_string(), hint: error.hint() })?;
 
     let Some(data) = &kept else { return Ok(()) };
-    let saved = DatasetSaved { run_id, dataset: name, node, data, elapsed: started.elapsed() };
+    let saved =
+        DatasetSaved { run_id, dataset: name, catalog, node, data, elapsed: started.elapsed() };
     hooks.emit("after_dataset_saved", |hook| hook.after_dataset_saved(&saved))?;
     Ok(())
 }

@@ -57,6 +57,7 @@ impl Project {
             .env_remove("RUST_LOG")
             .env_remove("WEIR_ENV")
             .env_remove("WEIR_PROJECT_DIR")
+            .env_remove("WEIR_RUNS_DB")
             .output()
             .expect("the iris binary runs");
         Outcome {

@@ -33,7 +33,7 @@
 
 use std::sync::Arc;
 
-use crate::catalog::{CatalogError, Dataset, DatasetContext, DatasetSpec};
+use crate::catalog::{CatalogError, DataStamp, Dataset, DatasetContext, DatasetSpec};
 use crate::data::{DataKind, EncodedArtefact, Payload};
 
 use super::{EntryKeys, FileEntry, FileTarget};
@@ -130,6 +130,10 @@ impl Dataset for ArtefactDataset {
 
     fn versions(&self) -> Result<Vec<String>, CatalogError> {
         self.target.versions()
+    }
+
+    fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        self.target.stamp()
     }
 }
 

@@ -32,7 +32,7 @@ use polars::prelude::{
 };
 use serde_json::Value;
 
-use crate::catalog::{CatalogError, Dataset, DatasetContext, DatasetSpec};
+use crate::catalog::{CatalogError, DataStamp, Dataset, DatasetContext, DatasetSpec};
 use crate::data::{DataKind, Payload};
 
 use super::{Args, EntryKeys, FileEntry, FileTarget, frame_of};
@@ -184,6 +184,10 @@ impl Dataset for CsvDataset {
 
     fn versions(&self) -> Result<Vec<String>, CatalogError> {
         self.target.versions()
+    }
+
+    fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        self.target.stamp()
     }
 }
 

@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_json::ser::{Formatter, PrettyFormatter, Serializer};
 
-use crate::catalog::{CatalogError, Dataset, DatasetContext, DatasetSpec};
+use crate::catalog::{CatalogError, DataStamp, Dataset, DatasetContext, DatasetSpec};
 use crate::data::{DataKind, Payload};
 
 use super::{EntryKeys, FileEntry, FileTarget};
@@ -110,6 +110,10 @@ impl Dataset for JsonDataset {
 
     fn versions(&self) -> Result<Vec<String>, CatalogError> {
         self.target.versions()
+    }
+
+    fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        self.target.stamp()
     }
 }
 

@@ -41,7 +41,7 @@ use serde_json::Value;
 
 use crate::catalog::storage::{self, describe_chain};
 use crate::catalog::version::{self, Versioning};
-use crate::catalog::{CatalogError, Dataset, DatasetContext, DatasetSpec};
+use crate::catalog::{CatalogError, DataStamp, Dataset, DatasetContext, DatasetSpec};
 use crate::data::Payload;
 
 pub(crate) use args::Args;
@@ -208,6 +208,22 @@ impl FileTarget {
             return Ok(version::versioned_path(&self.path, pinned).is_file());
         }
         Ok(!self.versions()?.is_empty())
+    }
+
+    /// The file a load would read now and its size and modification time; `None` when there
+    /// is nothing to load.
+    pub(crate) fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        if !self.exists()? {
+            return Ok(None);
+        }
+        let path = self.load_path()?;
+        let metadata = std::fs::metadata(&path).map_err(|error| self.read_error(&path, &error))?;
+        let modified = metadata.modified().map_err(|error| self.read_error(&path, &error))?;
+        let version = self.versioning.as_ref().and_then(|_| {
+            let folder = path.parent()?.file_name()?;
+            Some(folder.to_string_lossy().into_owned())
+        });
+        Ok(Some(DataStamp { path, version, len: metadata.len(), modified }))
     }
 
     /// The file to read: the `filepath`, the pinned version or the latest one.

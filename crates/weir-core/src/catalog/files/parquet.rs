@@ -15,7 +15,7 @@ use std::io;
 use polars::prelude::{ParquetCompression, ParquetReader, ParquetWriter, SerReader};
 use serde_json::Value;
 
-use crate::catalog::{CatalogError, Dataset, DatasetContext, DatasetSpec};
+use crate::catalog::{CatalogError, DataStamp, Dataset, DatasetContext, DatasetSpec};
 use crate::data::{DataKind, Payload};
 
 use super::{Args, EntryKeys, FileEntry, FileTarget, frame_of};
@@ -121,6 +121,10 @@ impl Dataset for ParquetDataset {
 
     fn versions(&self) -> Result<Vec<String>, CatalogError> {
         self.target.versions()
+    }
+
+    fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        self.target.stamp()
     }
 }
 

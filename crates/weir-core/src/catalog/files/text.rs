@@ -7,7 +7,7 @@
 //!
 //! UTF-8 only; line endings are kept as they are, never translated.
 
-use crate::catalog::{CatalogError, Dataset, DatasetContext, DatasetSpec};
+use crate::catalog::{CatalogError, DataStamp, Dataset, DatasetContext, DatasetSpec};
 use crate::data::{DataKind, Payload};
 
 use super::{EntryKeys, FileEntry, FileTarget};
@@ -86,6 +86,10 @@ impl Dataset for TextDataset {
 
     fn versions(&self) -> Result<Vec<String>, CatalogError> {
         self.target.versions()
+    }
+
+    fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        self.target.stamp()
     }
 }
 

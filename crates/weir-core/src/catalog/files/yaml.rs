@@ -16,7 +16,7 @@
 
 use serde_json::Value;
 
-use crate::catalog::{CatalogError, Dataset, DatasetContext, DatasetSpec};
+use crate::catalog::{CatalogError, DataStamp, Dataset, DatasetContext, DatasetSpec};
 use crate::data::{DataKind, Payload};
 
 use super::json::structured_of;
@@ -100,6 +100,10 @@ impl Dataset for YamlDataset {
 
     fn versions(&self) -> Result<Vec<String>, CatalogError> {
         self.target.versions()
+    }
+
+    fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        self.target.stamp()
     }
 }
 
