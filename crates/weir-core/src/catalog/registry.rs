@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::files::{
-    self, ArtefactDataset, CsvDataset, JsonDataset, ParquetDataset, TextDataset, YamlDataset,
+    self, ArtefactDataset, BinaryDataset, CsvDataset, JsonDataset, ParquetDataset, TextDataset, YamlDataset,
 };
 use super::{CatalogError, Dataset, DatasetContext, DatasetSpec, MemoryDataset};
 
@@ -68,6 +68,13 @@ const BUILTINS: &[Builtin] = &[
         kedro: &["pickle.PickleDataset"],
         kedro_plain: &[],
         constructor: |spec, context| Ok(Arc::new(ArtefactDataset::from_spec(spec, context)?)),
+    },
+    Builtin {
+        canonical: BinaryDataset::TYPE_NAME,
+        short: Some("binary"),
+        kedro: &["matplotlib.MatplotlibWriter", "pillow.ImageDataset"],
+        kedro_plain: &[],
+        constructor: |spec, context| Ok(Arc::new(BinaryDataset::from_spec(spec, context)?)),
     },
     Builtin {
         canonical: "weir.MemoryDataset",
@@ -235,6 +242,8 @@ mod tests {
             ("kedro_datasets.pickle.PickleDataset", "weir.ArtefactDataset"),
             ("csv", "weir.CSVDataset"),
             ("artefact", "weir.ArtefactDataset"),
+            ("matplotlib.MatplotlibWriter", "weir.BinaryDataset"),
+            ("kedro_datasets.pillow.ImageDataset", "weir.BinaryDataset"),
             ("weir.YAMLDataset", "weir.YAMLDataset"),
         ];
         for (alias, canonical) in cases {

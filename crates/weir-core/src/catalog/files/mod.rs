@@ -10,6 +10,7 @@
 //! | `weir.YAMLDataset` | [`yaml`] | structured data | anything structured |
 //! | `weir.TextDataset` | [`text`] | text | text |
 //! | `weir.ArtefactDataset` | [`artefact`] | an encoded artefact | a typed artefact or structured data |
+//! | `weir.BinaryDataset` | [`binary`] | bytes | bytes (an image, a PDF) |
 //!
 //! Every type reads these entry keys: `type`, `filepath` (required), `load_args`, `save_args`,
 //! `fs_args`, `credentials`, `metadata` and `versioned`. `fs_args` and `credentials` are accepted
@@ -26,6 +27,7 @@
 
 mod args;
 pub mod artefact;
+pub mod binary;
 pub mod csv;
 pub mod json;
 pub mod parquet;
@@ -47,6 +49,7 @@ use crate::data::Payload;
 pub(crate) use args::Args;
 
 pub use artefact::ArtefactDataset;
+pub use binary::BinaryDataset;
 pub use csv::CsvDataset;
 pub use json::JsonDataset;
 pub use parquet::ParquetDataset;
