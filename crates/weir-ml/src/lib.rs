@@ -6,12 +6,16 @@
 //! | module | what lives there |
 //! | --- | --- |
 //! | [`matrix`] | [`Matrix`], a dense row-major `f64` matrix, and `DataFrame` ⇄ matrix helpers |
-//! | [`preprocessing`] | [`StandardScaler`](preprocessing::StandardScaler), [`LabelEncoder`](preprocessing::LabelEncoder) |
-//! | [`linear`] | [`LogisticRegression`](linear::LogisticRegression) (binary and multinomial) |
+//! | [`preprocessing`] | [`StandardScaler`](preprocessing::StandardScaler), [`MinMaxScaler`](preprocessing::MinMaxScaler), [`SimpleImputer`](preprocessing::SimpleImputer), [`OneHotEncoder`](preprocessing::OneHotEncoder), [`OrdinalEncoder`](preprocessing::OrdinalEncoder), [`LabelEncoder`](preprocessing::LabelEncoder), [`ColumnTransformer`](preprocessing::ColumnTransformer) |
+//! | [`linear`] | [`LogisticRegression`](linear::LogisticRegression) (binary and multinomial), [`LinearRegression`](linear::LinearRegression), [`Ridge`](linear::Ridge) |
 //! | [`ensemble`] | [`RandomForestClassifier`](ensemble::RandomForestClassifier), [`RandomForestRegressor`](ensemble::RandomForestRegressor) |
+//! | [`boosting`] | [`HistGradientBoostingClassifier`](boosting::HistGradientBoostingClassifier) |
 //! | [`tree`] | [`Tree`](tree::Tree), the fitted decision tree the forests are made of |
 //! | [`metrics`] | accuracy, confusion matrix, per-class and averaged scores, `classification_report`, ROC AUC, log-loss, regression errors |
-//! | [`model_selection`] | [`assign_split`](model_selection::assign_split), a seeded train/test split; k-fold and stratified folds, `cross_val_score` |
+//! | [`model_selection`] | [`assign_split`](model_selection::assign_split), a seeded train/test split; k-fold and stratified folds, `cross_val_score`; [`GridSearch`](model_selection::GridSearch), [`RandomizedSearch`](model_selection::RandomizedSearch) |
+//! | [`estimator`] | [`ClassifierSpec`](estimator::ClassifierSpec), a classifier named in YAML, and [`FittedClassifier`](estimator::FittedClassifier) |
+//! | [`pipeline`] | [`ModelPipeline`](pipeline::ModelPipeline): preprocessing + classifier fitted and saved as one artefact |
+//! | [`inspection`] | [`permutation_importance`](inspection::permutation_importance), [`importance_frame`](inspection::importance_frame) |
 //! | [`optim`] | the L-BFGS solver behind the linear models |
 //! | [`error`] | [`MlError`], with a `hint()` for the CLI |
 //!
@@ -70,13 +74,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod boosting;
 pub mod ensemble;
 pub mod error;
+pub mod estimator;
+pub mod inspection;
 pub mod linear;
 pub mod matrix;
 pub mod metrics;
 pub mod model_selection;
 pub mod optim;
+pub mod pipeline;
 pub mod preprocessing;
 pub mod tree;
 

@@ -19,7 +19,8 @@
 //! tests compare the two.
 //!
 //! Cross-validation folds, a stratified split and `cross_val_score` live in the `folds`
-//! submodule and are re-exported here.
+//! submodule, hyper-parameter search (`GridSearch`, `RandomizedSearch`, `Scoring`) in the
+//! `search` submodule; both are re-exported here.
 //!
 //! # Limitations
 //! No grouped splits.
@@ -30,8 +31,13 @@ use rand_chacha::rand_core::{RngCore, SeedableRng};
 use crate::error::{MlError, Result};
 
 mod folds;
+mod search;
 
 pub use folds::{Fold, cross_val_score, k_fold, stratified_k_fold, stratified_split};
+pub use search::{
+    Candidate, CandidateScores, Distribution, GridSearch, ParamSpace, RandomizedSearch, Scoring,
+    SearchResult,
+};
 
 /// How far the ratios may sum from 1.
 const RATIO_TOLERANCE: f64 = 1e-9;

@@ -18,8 +18,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::forest::{
-    CommonParams, FeatureRule, MaxFeatures, PREDICT_CHUNK, bootstrap_counts, check_predict_input,
-    check_training_data, forest_importances, in_pool, invalid, tree_rng,
+    CommonParams, FeatureRule, MaxFeatures, bootstrap_counts, check_predict_input,
+    check_training_data, forest_importances, in_pool, invalid, predict_chunk, tree_rng,
 };
 use crate::error::{MlError, Result};
 use crate::linear::{default_names, labelled_features};
@@ -201,7 +201,7 @@ impl RandomForestClassifier {
 }
 
 /// The sorted distinct classes and each row's index among them.
-fn encode_classes(y: &[usize]) -> Result<(Vec<usize>, Vec<u32>)> {
+pub(crate) fn encode_classes(y: &[usize]) -> Result<(Vec<usize>, Vec<u32>)> {
     let counts: BTreeMap<usize, usize> = y.iter().fold(BTreeMap::new(), |mut counts, &c| {
         *counts.entry(c).or_insert(0) += 1;
         counts
@@ -292,20 +292,20 @@ impl FittedRandomForestClassifier {
         let width = self.classes.len();
         let n_trees = self.trees.len() as f64;
         let mut proba = vec![0.0; x.n_rows() * width];
-        let fill = |(chunk, out): (usize, &mut [f64])| {
-            let first = chunk * PREDICT_CHUNK;
+        let fill = |first: usize, out: &mut [f64]| {
             for tree in &self.trees {
-                for (i, row_out) in out.chunks_exact_mut(width).enumerate() {
-                    let values = tree.leaf_values(x.row(first + i));
-                    row_out.iter_mut().zip(values).for_each(|(o, v)| *o += v);
-                }
+                tree.accumulate(x, first, out, width, 0);
             }
             for o in out.iter_mut() {
                 *o /= n_trees;
             }
         };
         in_pool(self.params.n_jobs, || {
-            proba.par_chunks_mut(PREDICT_CHUNK * width).enumerate().for_each(fill);
+            let chunk = predict_chunk(x.n_rows());
+            proba
+                .par_chunks_mut(chunk * width)
+                .enumerate()
+                .for_each(|(i, out)| fill(i * chunk, out));
         })?;
         Matrix::from_vec(x.n_rows(), width, proba)
     }
@@ -337,7 +337,7 @@ impl FittedRandomForestClassifier {
 }
 
 /// Index of the largest value, the first one on a tie.
-fn argmax(values: &[f64]) -> usize {
+pub(crate) fn argmax(values: &[f64]) -> usize {
     let mut best = 0;
     for (i, v) in values.iter().enumerate() {
         if *v > values[best] {

@@ -18,9 +18,20 @@ use crate::matrix::Matrix;
 use crate::model_selection::below;
 use crate::tree::GrownTree;
 
-/// Rows per parallel prediction task: large enough to amortise the task, small enough that the
-/// rows of a task stay in cache while every tree walks them.
-pub(crate) const PREDICT_CHUNK: usize = 512;
+/// The fewest rows per parallel prediction task.
+const PREDICT_CHUNK: usize = 512;
+
+/// Rows per parallel prediction task in the current rayon pool: an equal share per thread.
+///
+/// Each task walks every tree over all of its rows before moving to the next tree, so a tree
+/// (a megabyte or two when grown to full depth) is fetched from memory once per task and then
+/// served from cache. Tasks of 512 rows fetched every tree again for each task: predicting
+/// 38,000 rows with 100 full-depth trees (83,000 nodes each) took 1.25 s with 2 threads, 0.84 s
+/// with a share per thread, on the same loaded machine. The size never changes a result: each
+/// row still adds its trees' values in tree order.
+pub(crate) fn predict_chunk(n_rows: usize) -> usize {
+    n_rows.div_ceil(rayon::current_num_threads().max(1)).max(PREDICT_CHUNK)
+}
 
 /// How many features each split looks at.
 ///

@@ -10,8 +10,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::forest::{
-    CommonParams, MaxFeatures, PREDICT_CHUNK, bootstrap_counts, check_predict_input,
-    check_training_data, forest_importances, in_pool, tree_rng,
+    CommonParams, MaxFeatures, bootstrap_counts, check_predict_input, check_training_data,
+    forest_importances, in_pool, predict_chunk, tree_rng,
 };
 use crate::error::Result;
 use crate::linear::default_names;
@@ -190,19 +190,17 @@ impl FittedRandomForestRegressor {
 
         let n_trees = self.trees.len() as f64;
         let mut predictions = vec![0.0; x.n_rows()];
-        let fill = |(chunk, out): (usize, &mut [f64])| {
-            let first = chunk * PREDICT_CHUNK;
+        let fill = |first: usize, out: &mut [f64]| {
             for tree in &self.trees {
-                for (i, o) in out.iter_mut().enumerate() {
-                    *o += tree.leaf_values(x.row(first + i))[0];
-                }
+                tree.accumulate(x, first, out, 1, 0);
             }
             for o in out.iter_mut() {
                 *o /= n_trees;
             }
         };
         in_pool(self.params.n_jobs, || {
-            predictions.par_chunks_mut(PREDICT_CHUNK).enumerate().for_each(fill);
+            let chunk = predict_chunk(x.n_rows());
+            predictions.par_chunks_mut(chunk).enumerate().for_each(|(i, out)| fill(i * chunk, out));
         })?;
         Ok(predictions)
     }

@@ -35,6 +35,14 @@ pub(crate) struct BinnedFeatures {
 impl BinnedFeatures {
     /// Bins every column of `x`, which must hold finite values only.
     pub(crate) fn new(x: &Matrix) -> Self {
+        Self::with_max_bins(x, MAX_BINS, None)
+    }
+
+    /// Bins every column of `x` into at most `max_bins` (2 to 256) bins. When `sample` is given,
+    /// the cut points come from those rows only (as scikit-learn's histogram boosting does on
+    /// large data); every row is still coded and counted in its bin's value range.
+    pub(crate) fn with_max_bins(x: &Matrix, max_bins: usize, sample: Option<&[usize]>) -> Self {
+        debug_assert!((2..=MAX_BINS).contains(&max_bins));
         let n_rows = x.n_rows();
         let mut codes = Vec::with_capacity(n_rows * x.n_cols());
         let mut bin_min = Vec::with_capacity(x.n_cols());
@@ -42,7 +50,13 @@ impl BinnedFeatures {
 
         for j in 0..x.n_cols() {
             let column = x.column(j);
-            let edges = bin_edges(&column);
+            let edges = match sample {
+                None => bin_edges(&column, max_bins),
+                Some(rows) => {
+                    let values: Vec<f64> = rows.iter().map(|&r| column[r]).collect();
+                    bin_edges(&values, max_bins)
+                }
+            };
             let mut lows = vec![f64::INFINITY; edges.len() + 1];
             let mut highs = vec![f64::NEG_INFINITY; edges.len() + 1];
             for &value in &column {
@@ -67,6 +81,11 @@ impl BinnedFeatures {
         &self.codes[f * self.n_rows..(f + 1) * self.n_rows]
     }
 
+    /// Number of bins of feature `f` (codes are below it).
+    pub(crate) fn bin_count(&self, f: usize) -> usize {
+        self.bin_min[f].len()
+    }
+
     /// The threshold between occupied bins `left` < `right` of feature `f`: halfway between the
     /// largest value of `left` and the smallest of `right`, or the left value itself when the
     /// halfway point rounds onto the right value (scikit-learn's rule).
@@ -80,20 +99,20 @@ impl BinnedFeatures {
 
 /// The upper edges of the bins of one column: bin `b` holds the values in
 /// `(edges[b - 1], edges[b]]`, and the last bin everything above the last edge.
-fn bin_edges(column: &[f64]) -> Vec<f64> {
+fn bin_edges(column: &[f64], max_bins: usize) -> Vec<f64> {
     let mut sorted = column.to_vec();
     sorted.sort_unstable_by(f64::total_cmp);
     let mut distinct = sorted.clone();
     distinct.dedup();
 
-    if distinct.len() <= MAX_BINS {
+    if distinct.len() <= max_bins {
         // One bin per value; the largest value needs no edge of its own.
         distinct.pop();
         return distinct;
     }
 
     let mut edges: Vec<f64> =
-        (1..MAX_BINS).map(|k| sorted[k * sorted.len() / MAX_BINS - 1]).collect();
+        (1..max_bins).map(|k| sorted[k * sorted.len() / max_bins - 1]).collect();
     edges.dedup();
     if edges.last() == distinct.last() {
         edges.pop();
