@@ -89,7 +89,7 @@ pub(crate) fn run_start(
     let (git_commit, git_dirty) = git_state(root);
     RunStart {
         id: id.to_owned(),
-        pipeline: args.pipelines.join(","),
+        pipeline: pipeline_key(&args.pipelines),
         env: args.config.env.clone(),
         started_at: weir_core::records::recorder::now_rfc3339(),
         git_commit,
@@ -97,7 +97,18 @@ pub(crate) fn run_start(
         command: command_line(),
         parameters: serde_json::Value::Object(parameters.clone()),
         options: recorded_options(args),
+        pid: Some(std::process::id()),
     }
+}
+
+/// The pipelines of a run as recorded: names sorted and comma-joined, so `-p a,b` and
+/// `-p b,a` (the same combined pipeline) are one pipeline to `--resume`.
+pub(crate) fn pipeline_key(pipelines: &[String]) -> String {
+    let mut names: Vec<&str> =
+        pipelines.iter().map(|name| name.trim()).filter(|n| !n.is_empty()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join(",")
 }
 
 /// The command line, with the value of `--params` left out (it may hold secrets).

@@ -7,6 +7,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use weir_core::catalog::DataCatalog;
 use weir_core::error::Hinted;
@@ -15,7 +17,8 @@ use weir_core::pipeline::{Node, Pipeline, PipelineFilter};
 use weir_core::project::{ProjectDefinition, ProjectError, RunSettings, Session};
 use weir_core::records::{Fingerprinter, RunRecorder, RunStatus, RunStore};
 use weir_core::runner::{
-    GateDecision, NodeGate, ParallelRunner, RunError, Runner, SequentialRunner, missing,
+    GateDecision, NodeGate, ParallelRunner, RunError, Runner, SequentialRunner, StopSignal,
+    missing, resume,
 };
 
 use crate::cli::{GlobalArgs, RunArgs, RunnerChoice};
@@ -50,16 +53,24 @@ pub(crate) fn run(
         Ok(store) => store,
         Err(code) => return code,
     };
-    if args.resume
-        && let Err(code) = resume_latest(&mut args, store.as_deref())
-    {
-        return code;
-    }
+    let resumed = if args.resume {
+        match resume_latest(&mut args, store.as_deref()) {
+            Ok(resumed) => Some(resumed),
+            Err(code) => return code,
+        }
+    } else {
+        None
+    };
     let session = match super::open_session(project, root, &args.config, &args.load_versions) {
         Ok(session) => session,
         Err(code) => return code,
     };
     let names = trimmed(&args.pipelines);
+    if let Some(Resumed::Died { done }) = &resumed
+        && let Err(code) = resume_after_death(&session, &names, &mut args, done)
+    {
+        return code;
+    }
     let pipeline = match pipeline_to_run(&session, &names, &args) {
         Ok(Some(pipeline)) => pipeline,
         Ok(None) => return ExitCode::SUCCESS,
@@ -78,7 +89,9 @@ pub(crate) fn run(
             Err(error) => return report::fail(&error, EXIT_USAGE),
         };
     let progress = settings.progress.clone();
-    let result = session.run_configured(&pipeline, runner, settings.core);
+    let stop = settings.core.stop.clone();
+    let result =
+        with_stop_notice(&stop, || session.run_configured(&pipeline, runner, settings.core));
     if let Some(progress) = progress {
         progress.finish();
     }
@@ -157,8 +170,9 @@ fn run_settings(
             .push_shared("RunRecorder", Arc::new(RunRecorder::new(Arc::clone(&store), start)));
 
         let parameters = session.parameter_inputs(pipeline)?;
-        let fingerprints =
-            Arc::new(Fingerprinter::new(store, run_id, args.skip_unchanged, &parameters));
+        let fingerprints = Fingerprinter::new(store, run_id, args.skip_unchanged, &parameters)
+            .with_catalog_entries(&session.catalog_config().values);
+        let fingerprints = Arc::new(fingerprints);
         settings.hooks.push_shared("Fingerprinter", Arc::clone(&fingerprints) as Arc<dyn Hook>);
         fingerprinter = Some(fingerprints);
     }
@@ -202,26 +216,52 @@ fn open_records(
     recording::open_store(global, root).map(Some).map_err(|error| report::fail(&error, EXIT_USAGE))
 }
 
+/// How `--resume` continues a run.
+enum Resumed {
+    /// The run failed or was interrupted: the arguments now start from where it stopped.
+    Stopped,
+    /// The run's process died (killed, a second Ctrl-C): where to start is worked out from
+    /// the nodes it finished, once the session is open.
+    Died {
+        /// The nodes the dead run finished.
+        done: Vec<String>,
+    },
+}
+
 /// `--resume`: the slicing options of the latest run of the same pipeline and environment,
 /// starting from where it stopped.
-fn resume_latest(args: &mut RunArgs, store: Option<&RunStore>) -> Result<(), ExitCode> {
+fn resume_latest(args: &mut RunArgs, store: Option<&RunStore>) -> Result<Resumed, ExitCode> {
     let Some(store) = store else {
         return Err(usage("--resume needs the run records", "drop --no-record"));
     };
-    let pipeline = args.pipelines.join(",");
+    let pipeline = recording::pipeline_key(&args.pipelines);
     let env = args.config.env.clone();
-    let latest =
-        store.latest_run_of(&pipeline, &env).map_err(|error| report::fail(&error, EXIT_USAGE))?;
-    let Some(latest) = latest else {
+    let fail = |error: weir_core::records::StoreError| report::fail(&error, EXIT_USAGE);
+    let Some(latest) = store.latest_run_of(&pipeline, &env).map_err(fail)? else {
         return Err(usage(
             &format!(
                 "no run of pipeline `{pipeline}` in environment `{env}` is recorded in `{}`",
                 store.path().display()
             ),
-            "run it without --resume first; `weir runs list` shows what is recorded",
+            "run it without --resume first; `runs list` shows what is recorded",
         ));
     };
     let id = &latest.start.id;
+    if latest.process_died() {
+        let done = store.nodes(id).map_err(fail)?;
+        let done: Vec<String> = done
+            .into_iter()
+            .filter(|node| node.status == "succeeded" || node.status == "skipped")
+            .map(|node| node.node)
+            .collect();
+        tracing::info!(
+            run = id.as_str(),
+            finished = done.len(),
+            "resuming a run whose process died"
+        );
+        recording::apply_recorded_options(args, &latest.start.options, &[]);
+        return Ok(Resumed::Died { done });
+    }
     match latest.status {
         RunStatus::Failed | RunStatus::Interrupted if !latest.resume_from.is_empty() => {}
         RunStatus::Failed | RunStatus::Interrupted => {
@@ -232,13 +272,18 @@ fn resume_latest(args: &mut RunArgs, store: Option<&RunStore>) -> Result<(), Exi
                 "fix the error it reported and run the pipeline again",
             ));
         }
-        status => {
+        RunStatus::Succeeded => {
             return Err(usage(
                 &format!(
-                    "the latest run of pipeline `{pipeline}` ({id}) is {}, so there is nothing to resume",
-                    status.as_str()
+                    "the latest run of pipeline `{pipeline}` ({id}) succeeded, so there is nothing to resume"
                 ),
-                "run without --resume; `weir runs list` shows the recorded runs",
+                "run without --resume; `runs list` shows the recorded runs",
+            ));
+        }
+        RunStatus::Running => {
+            return Err(usage(
+                &format!("the latest run of pipeline `{pipeline}` ({id}) is still running"),
+                "wait for it to end (or stop it with Ctrl-C), then resume",
             ));
         }
     }
@@ -248,7 +293,51 @@ fn resume_latest(args: &mut RunArgs, store: Option<&RunStore>) -> Result<(), Exi
         "resuming"
     );
     recording::apply_recorded_options(args, &latest.start.options, &latest.resume_from);
+    Ok(Resumed::Stopped)
+}
+
+/// Sets `--from-nodes` for a run whose process died, from the nodes it finished.
+fn resume_after_death(
+    session: &Session,
+    names: &[String],
+    args: &mut RunArgs,
+    done: &[String],
+) -> Result<(), ExitCode> {
+    let sliced = session
+        .pipelines_combined(names, &filter_of(args))
+        .map_err(|error| report::fail(&error, EXIT_USAGE))?;
+    let from_nodes = resume::nodes_to_resume_from(&sliced, done, session.catalog());
+    if from_nodes.is_empty() {
+        return Err(usage(
+            "the run whose process died had finished every node, so there is nothing to resume",
+            "run without --resume",
+        ));
+    }
+    args.from_nodes = from_nodes;
     Ok(())
+}
+
+/// Runs `run`, and logs once, as soon as a stop is asked for, that the run is stopping (the
+/// running nodes must finish first, which may take a while). The watching thread ends with
+/// the run.
+fn with_stop_notice<T>(stop: &StopSignal, run: impl FnOnce() -> T) -> T {
+    let finished = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !finished.load(Ordering::SeqCst) {
+                if stop.is_requested() {
+                    tracing::warn!(
+                        "stopping: no new node starts, the running ones finish first (Ctrl-C again quits at once)"
+                    );
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let result = run();
+        finished.store(true, Ordering::SeqCst);
+        result
+    })
 }
 
 fn usage(message: &str, hint: &str) -> ExitCode {
@@ -256,8 +345,10 @@ fn usage(message: &str, hint: &str) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-/// `--runner-params key=value,...`: Kedro's runner constructor arguments.
+/// `--runner-params key=value,...`: Kedro's runner constructor arguments. A key given twice,
+/// or one that contradicts `--workers` or `--async`, is a usage error.
 fn apply_runner_params(args: &mut RunArgs) -> Result<(), ExitCode> {
+    let mut seen: Vec<String> = Vec::new();
     for item in trimmed(&args.runner_params) {
         let Some((key, value)) = item.split_once('=') else {
             return Err(usage(
@@ -265,28 +356,14 @@ fn apply_runner_params(args: &mut RunArgs) -> Result<(), ExitCode> {
                 "write it as `key=value`, e.g. `max_workers=4`",
             ));
         };
-        match key.trim() {
-            "max_workers" | "workers" => match value.trim().parse::<u16>() {
-                Ok(workers) if workers > 0 => args.workers = Some(workers),
-                _ => {
-                    return Err(usage(
-                        &format!(
-                            "--runner-params `{key}` must be a whole number from 1, got `{value}`"
-                        ),
-                        "e.g. `--runner-params max_workers=4`",
-                    ));
-                }
-            },
-            "is_async" => match value.trim() {
-                "true" | "True" => args.is_async = true,
-                "false" | "False" => args.is_async = false,
-                _ => {
-                    return Err(usage(
-                        &format!("--runner-params `is_async` must be true or false, got `{value}`"),
-                        "e.g. `--runner-params is_async=true`",
-                    ));
-                }
-            },
+        let (key, value) = (key.trim(), value.trim());
+        if seen.iter().any(|earlier| earlier == key) {
+            return Err(usage(&format!("--runner-params gives `{key}` twice"), "keep one of them"));
+        }
+        seen.push(key.to_owned());
+        match key {
+            "max_workers" | "workers" => set_workers(args, value)?,
+            "is_async" => set_async(args, value)?,
             other => {
                 let hint = weir_core::error::did_you_mean(other, ["max_workers", "is_async"])
                     .unwrap_or_else(|| "the runners take `max_workers` and `is_async`".to_owned());
@@ -294,6 +371,54 @@ fn apply_runner_params(args: &mut RunArgs) -> Result<(), ExitCode> {
             }
         }
     }
+    Ok(())
+}
+
+fn set_workers(args: &mut RunArgs, value: &str) -> Result<(), ExitCode> {
+    let Ok(workers) =
+        value.parse::<u16>().map_err(drop).and_then(|w| if w == 0 { Err(()) } else { Ok(w) })
+    else {
+        return Err(usage(
+            &format!(
+                "--runner-params `max_workers` must be a whole number from 1 to 65535, got `{value}`"
+            ),
+            "e.g. `--runner-params max_workers=4`",
+        ));
+    };
+    if args.runner != RunnerChoice::Parallel {
+        return Err(usage(
+            "`max_workers` in --runner-params only applies to the parallel runner",
+            "add `--runner parallel`, or drop `max_workers`",
+        ));
+    }
+    if let Some(given) = args.workers.filter(|&given| given != workers) {
+        return Err(usage(
+            &format!("--workers {given} and --runner-params max_workers={workers} disagree"),
+            "give the number of workers once",
+        ));
+    }
+    args.workers = Some(workers);
+    Ok(())
+}
+
+fn set_async(args: &mut RunArgs, value: &str) -> Result<(), ExitCode> {
+    let wanted = match value {
+        "true" | "True" => true,
+        "false" | "False" => false,
+        _ => {
+            return Err(usage(
+                &format!("--runner-params `is_async` must be true or false, got `{value}`"),
+                "e.g. `--runner-params is_async=true`",
+            ));
+        }
+    };
+    if args.is_async && !wanted {
+        return Err(usage(
+            "--async and --runner-params is_async=false disagree",
+            "drop one of them",
+        ));
+    }
+    args.is_async = wanted;
     Ok(())
 }
 
@@ -379,7 +504,7 @@ fn report_node_failure(error: &ProjectError, args: &RunArgs) -> ExitCode {
         let mut resume = format!("{first}:\n  {}", resume_command(args, resume_from));
         if args.config.params.is_some() {
             resume.push_str(
-                "\n  and the same --params as before (left out here: they may hold credentials)",
+                "\n  and the same --params as before (not repeated here; `runs show latest` lists the parameters used)",
             );
         }
         if !args.no_record {

@@ -22,6 +22,11 @@ use crate::report::{self, EXIT_USAGE};
 /// Runs one `runs` subcommand.
 pub(crate) fn runs(root: &Path, global: &GlobalArgs, command: &RunsCommand) -> ExitCode {
     let path = recording::store_path(global, root);
+    if !path.exists()
+        && let RunsCommand::List(args) = command
+    {
+        return super::print_stdout(&empty_list(args, &path));
+    }
     if !path.exists() {
         report::print_message(
             &format!("no run records at `{}`", path.display()),
@@ -44,6 +49,14 @@ pub(crate) fn runs(root: &Path, global: &GlobalArgs, command: &RunsCommand) -> E
     }
 }
 
+/// `runs list` before any run was recorded: an empty list.
+fn empty_list(args: &RunsListArgs, path: &Path) -> String {
+    if args.format == OutputFormat::Json {
+        return "[]\n".to_owned();
+    }
+    format!("no runs recorded yet (records are kept in `{}`)\n", path.display())
+}
+
 fn list(store: &RunStore, args: &RunsListArgs) -> Result<String, ExitCode> {
     let runs = store.runs(args.limit).map_err(|error| report::fail(&error, EXIT_USAGE))?;
     if args.format == OutputFormat::Json {
@@ -54,7 +67,7 @@ fn list(store: &RunStore, args: &RunsListArgs) -> Result<String, ExitCode> {
     for run in &runs {
         rows.push(vec![
             run.start.id.clone(),
-            run.status.as_str().to_owned(),
+            run.status_text().to_owned(),
             run.start.pipeline.clone(),
             run.start.env.clone(),
             run_duration(run),
@@ -80,7 +93,7 @@ fn show(store: &RunStore, args: &RunsShowArgs) -> Result<String, ExitCode> {
     let start = &run.start;
     let fields = [
         ("run", start.id.clone()),
-        ("status", run.status.as_str().to_owned()),
+        ("status", run.status_text().to_owned()),
         ("pipeline", start.pipeline.clone()),
         ("env", start.env.clone()),
         ("started", start.started_at.clone()),
@@ -97,6 +110,12 @@ fn show(store: &RunStore, args: &RunsShowArgs) -> Result<String, ExitCode> {
     }
     if !run.resume_from.is_empty() {
         let _ = writeln!(text, "{:<9} --from-nodes {}", "resume", run.resume_from.join(","));
+    }
+    text.push_str("\noptions\n");
+    for (key, value) in flatten(&start.options) {
+        if value != "[]" && value != "null" {
+            let _ = writeln!(text, "  {key} = {value}");
+        }
     }
     text.push_str("\nparameters\n");
     for (key, value) in flatten(&start.parameters) {
@@ -125,12 +144,19 @@ fn diff(store: &RunStore, args: &RunsDiffArgs) -> Result<String, ExitCode> {
     let durations = side_by_side(durations(&first_nodes), durations(&second_nodes));
 
     if args.format == OutputFormat::Json {
-        let rows = |rows: &[(String, String, String)]| -> Value {
-            rows.iter().map(|(key, a, b)| json!({"key": key, "first": a, "second": b})).collect()
+        let missing_as_null =
+            |value: &String| if value == MISSING { Value::Null } else { json!(value) };
+        let rows = |rows: &[(String, String, String)], only_changes: bool| -> Value {
+            rows.iter()
+                .filter(|(_, a, b)| !only_changes || a != b)
+                .map(|(key, a, b)| {
+                    json!({"key": key, "first": missing_as_null(a), "second": missing_as_null(b)})
+                })
+                .collect()
         };
         let value = json!({
             "first": first.start.id, "second": second.start.id,
-            "parameters": rows(&parameters), "metrics": rows(&metrics), "durations_ms": rows(&durations),
+            "parameters": rows(&parameters, true), "metrics": rows(&metrics, false), "durations_ms": rows(&durations, false),
         });
         return Ok(format!("{value}\n"));
     }
@@ -170,6 +196,12 @@ fn find_run(store: &RunStore, id: &str) -> Result<RunRecord, ExitCode> {
         }
         return Err(usage("no run is recorded yet", "run a pipeline first"));
     }
+    if id.trim().is_empty() {
+        return Err(usage(
+            "the run id is empty",
+            "`runs list` shows the recorded runs; `latest` names the newest",
+        ));
+    }
     if let Some(run) = store.run(id).map_err(fail)? {
         return Ok(run);
     }
@@ -187,6 +219,9 @@ fn usage(message: &str, hint: &str) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
+/// What a side of `runs diff` shows for a key the run does not have.
+const MISSING: &str = "-";
+
 /// Pairs rows of two runs by key, in key order; a key missing on one side shows `-`.
 fn side_by_side(
     first: BTreeMap<String, String>,
@@ -195,11 +230,11 @@ fn side_by_side(
     let mut rows: Vec<(String, String, String)> = first
         .into_iter()
         .map(|(key, a)| {
-            let b = second.remove(&key).unwrap_or_else(|| "-".to_owned());
+            let b = second.remove(&key).unwrap_or_else(|| MISSING.to_owned());
             (key, a, b)
         })
         .collect();
-    rows.extend(second.into_iter().map(|(key, b)| (key, "-".to_owned(), b)));
+    rows.extend(second.into_iter().map(|(key, b)| (key, MISSING.to_owned(), b)));
     rows.sort();
     rows
 }

@@ -55,6 +55,12 @@ pub trait Dataset: Send + Sync + fmt::Debug {
     fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
         Ok(None)
     }
+
+    /// What the last save of this run wrote, identified like [`Dataset::stamp`]. It differs
+    /// from `stamp` for a versioned dataset whose load version is pinned (`--load-versions`).
+    fn saved_stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        self.stamp()
+    }
 }
 
 /// The file a dataset's load would read, with what identifies its content cheaply.

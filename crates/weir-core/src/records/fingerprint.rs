@@ -8,7 +8,9 @@
 //!   versioned datasets). Hashes are cached in the run store by path, size and modification
 //!   time, so unchanged files are not read again;
 //! - an in-memory dataset made earlier in the run: the fingerprint of the node that made it
-//!   (its content follows from that node's inputs).
+//!   (its content follows from that node's inputs);
+//! - and, for every persisted input and output, a hash of its catalog entry (type, `filepath`,
+//!   `load_args`, `save_args`...), so a changed entry re-runs the nodes that read or write it.
 //!
 //! After a node saves a persisted output, the node's fingerprint, its inputs' fingerprints and
 //! the hash of the file written are recorded against the output's location. A later run with
@@ -38,10 +40,14 @@ use crate::hooks::{DatasetSaved, Hook, HookResult};
 use crate::pipeline::{Node, is_parameter};
 use crate::runner::{GateDecision, NodeGate};
 
+use super::recorder::is_metrics_name;
 use super::store::{NodeRecord, OutputFingerprint, RunStore, StoreError};
 
 /// The key under which a node's code identity is kept among its input fingerprints.
 const CODE_KEY: &str = "@code";
+
+/// The prefix of the keys holding the hash of a dataset's catalog entry.
+const ENTRY_PREFIX: &str = "@entry:";
 
 /// Computes fingerprints as a run goes, records them, and (with `skip_unchanged`) skips nodes
 /// whose outputs are up to date. Register it both as the run's gate and as a hook.
@@ -51,6 +57,7 @@ pub struct Fingerprinter {
     run_id: String,
     skip_unchanged: bool,
     parameters: HashMap<String, String>,
+    entries: HashMap<String, String>,
     state: Mutex<State>,
 }
 
@@ -81,8 +88,22 @@ impl Fingerprinter {
             run_id: run_id.to_owned(),
             skip_unchanged,
             parameters,
+            entries: HashMap::new(),
             state: Mutex::new(State::default()),
         }
+    }
+
+    /// Adds the catalog's entries (the `catalog` configuration section, by dataset name), so a
+    /// changed entry changes the fingerprint of the nodes reading or writing that dataset.
+    #[must_use]
+    pub fn with_catalog_entries(mut self, catalog: &Map<String, Value>) -> Self {
+        self.entries = catalog
+            .iter()
+            .map(|(name, entry)| {
+                (name.clone(), blake3::hash(entry.to_string().as_bytes()).to_hex().to_string())
+            })
+            .collect();
+        self
     }
 
     /// Each node checked so far, in order, with whether it ran and why.
@@ -100,6 +121,11 @@ impl Fingerprinter {
         inputs.insert(CODE_KEY.to_owned(), Value::String(node.code_identity()));
         for input in node.inputs() {
             inputs.insert(input.clone(), Value::String(self.dataset_fingerprint(input, catalog)));
+        }
+        for name in node.inputs().iter().chain(node.outputs()) {
+            if let Some(entry) = self.entries.get(name) {
+                inputs.insert(format!("{ENTRY_PREFIX}{name}"), Value::String(entry.clone()));
+            }
         }
         inputs
     }
@@ -160,14 +186,26 @@ impl Fingerprinter {
                     recorded.run_id
                 )));
             }
-            writers.push(recorded.run_id);
+            writers.push((output.clone(), recorded.run_id));
         }
-        writers.sort();
-        writers.dedup();
+        self.keep_metrics_of(&writers);
+        let mut runs: Vec<&str> = writers.iter().map(|(_, run)| run.as_str()).collect();
+        runs.sort_unstable();
+        runs.dedup();
         Ok(GateDecision::Skip(format!(
             "inputs, parameters and code unchanged since run {}",
-            writers.join(", ")
+            runs.join(", ")
         )))
+    }
+
+    /// A skipped node's metrics outputs keep, in this run's records, the values the run that
+    /// wrote them recorded.
+    fn keep_metrics_of(&self, outputs: &[(String, String)]) {
+        for (output, run) in outputs.iter().filter(|(output, _)| is_metrics_name(output)) {
+            if let Err(error) = self.store.copy_metrics(run, &self.run_id, output) {
+                tracing::warn!(%error, dataset = output.as_str(), "cannot keep the skipped node's metrics");
+            }
+        }
     }
 
     fn record_skip(&self, node: &Node, reason: &str) {
@@ -238,7 +276,7 @@ impl Fingerprinter {
         if !catalog_dataset.is_persistent() {
             return Ok(());
         }
-        let Some(stamp) = catalog_dataset.stamp().map_err(|e| e.to_string())? else {
+        let Some(stamp) = catalog_dataset.saved_stamp().map_err(|e| e.to_string())? else {
             return Ok(());
         };
         let content_hash = content_hash(&self.store, &stamp).map_err(|e| e.to_string())?;
@@ -282,6 +320,9 @@ fn describe_change(before: &Map<String, Value>, now: &Map<String, Value>) -> Str
         .iter()
         .filter(|(name, fp)| name.as_str() != CODE_KEY && before.get(*name) != Some(*fp))
         .map(|(name, _)| {
+            if let Some(dataset) = name.strip_prefix(ENTRY_PREFIX) {
+                return format!("the catalog entry of `{dataset}` changed");
+            }
             let kind = if is_parameter(name) { "parameter" } else { "input" };
             format!("{kind} `{name}` changed")
         })
@@ -334,6 +375,9 @@ mod tests {
             describe_change(&before, &now),
             "input `raw` changed, parameter `params:c` changed"
         );
+        let before = map(&[(CODE_KEY, "f"), ("@entry:raw", "1")]);
+        let now = map(&[(CODE_KEY, "f"), ("@entry:raw", "2")]);
+        assert_eq!(describe_change(&before, &now), "the catalog entry of `raw` changed");
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //! figure covers everything running alongside. On systems without `/proc` it is not recorded.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::hooks::{
@@ -34,19 +35,33 @@ pub struct RunRecorder {
     store: Arc<RunStore>,
     start: RunStart,
     node_started: Mutex<HashMap<String, String>>,
+    /// Whether the run's row was written; nothing else is written otherwise.
+    started: AtomicBool,
 }
 
 impl RunRecorder {
     /// A recorder for the run described by `start`.
     pub fn new(store: Arc<RunStore>, start: RunStart) -> Self {
-        RunRecorder { store, start, node_started: Mutex::new(HashMap::new()) }
+        RunRecorder {
+            store,
+            start,
+            node_started: Mutex::new(HashMap::new()),
+            started: AtomicBool::new(false),
+        }
     }
 
     fn run_id(&self) -> &str {
         &self.start.id
     }
 
+    fn is_started(&self) -> bool {
+        self.started.load(Ordering::SeqCst)
+    }
+
     fn finish(&self, status: RunStatus, error: Option<&str>, resume_from: &[String]) {
+        if !self.is_started() {
+            return;
+        }
         let now = now_rfc3339();
         let result = self.store.finish_run(self.run_id(), status, &now, error, resume_from);
         warn_on_failure(result, "the end of the run");
@@ -73,8 +88,12 @@ impl RunRecorder {
         direction: &str,
     ) -> DatasetRecord {
         let entry = catalog.dataset(dataset);
-        let stamp = if entry.is_persistent() { entry.stamp().ok().flatten() } else { None };
         let hashed = direction == "save";
+        let stamp = match (entry.is_persistent(), hashed) {
+            (false, _) => None,
+            (true, false) => entry.stamp().ok().flatten(),
+            (true, true) => entry.saved_stamp().ok().flatten(),
+        };
         DatasetRecord {
             dataset: dataset.to_owned(),
             direction: direction.to_owned(),
@@ -89,8 +108,14 @@ impl RunRecorder {
 }
 
 impl Hook for RunRecorder {
+    /// Writes the run's row. A run id that is already recorded fails the run: another run
+    /// started in the same millisecond and would save the same versions.
     fn before_pipeline_run(&self, _: &PipelineStarting<'_>) -> HookResult {
-        warn_on_failure(self.store.start_run(&self.start), "the start of the run");
+        match self.store.start_run(&self.start) {
+            Ok(()) => self.started.store(true, Ordering::SeqCst),
+            Err(error) if error.is_duplicate_run() => return Err(Box::new(error)),
+            Err(error) => tracing::warn!(%error, "cannot record the start of the run"),
+        }
         Ok(())
     }
 
@@ -115,6 +140,9 @@ impl Hook for RunRecorder {
     }
 
     fn after_node_run(&self, event: &NodeFinished<'_>) -> HookResult {
+        if !self.is_started() {
+            return Ok(());
+        }
         let mut record = self.node_record(event.node.node_name(), "succeeded");
         record.duration = Some(event.elapsed);
         warn_on_failure(self.store.record_node(self.run_id(), &record), "a node");
@@ -122,6 +150,9 @@ impl Hook for RunRecorder {
     }
 
     fn on_node_error(&self, event: &NodeFailed<'_>) -> HookResult {
+        if !self.is_started() {
+            return Ok(());
+        }
         let mut record = self.node_record(event.node.node_name(), "failed");
         record.detail = Some(event.error.to_owned());
         warn_on_failure(self.store.record_node(self.run_id(), &record), "a failed node");
@@ -129,6 +160,9 @@ impl Hook for RunRecorder {
     }
 
     fn after_dataset_loaded(&self, event: &DatasetLoaded<'_>) -> HookResult {
+        if !self.is_started() {
+            return Ok(());
+        }
         if crate::pipeline::is_parameter(event.dataset) {
             return Ok(());
         }
@@ -139,6 +173,9 @@ impl Hook for RunRecorder {
     }
 
     fn after_dataset_saved(&self, event: &DatasetSaved<'_>) -> HookResult {
+        if !self.is_started() {
+            return Ok(());
+        }
         let catalog = event.catalog;
         let record = self.dataset_record(catalog, event.dataset, event.node.node_name(), "save");
         warn_on_failure(self.store.record_dataset(self.run_id(), &record), "a save");

@@ -7,8 +7,8 @@
 //! history with SQL. Times are stored as RFC 3339 UTC text, durations as milliseconds.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS runs (
     parameters TEXT NOT NULL,
     options TEXT NOT NULL,
     error TEXT,
-    resume_from TEXT
+    resume_from TEXT,
+    pid INTEGER
 );
 CREATE TABLE IF NOT EXISTS run_nodes (
     run_id TEXT NOT NULL,
@@ -72,8 +73,10 @@ CREATE TABLE IF NOT EXISTS content_hashes (
     modified_ns INTEGER NOT NULL,
     hash TEXT NOT NULL
 );
-PRAGMA user_version = 1;
 ";
+
+/// Brings a file made by an earlier schema up to date (version 1 had no `pid` column).
+const MIGRATIONS: &[(&str, &str)] = &[("pid", "ALTER TABLE runs ADD COLUMN pid INTEGER")];
 
 /// How a run ended, or that it is still going (or died without saying).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +133,8 @@ pub struct RunStart {
     pub parameters: serde_json::Value,
     /// The run options a resume needs (slicing filters, runner, pinned versions), as JSON.
     pub options: serde_json::Value,
+    /// The process running it, to tell a run in progress from one whose process died.
+    pub pid: Option<u32>,
 }
 
 /// One run as recorded.
@@ -145,6 +150,23 @@ pub struct RunRecord {
     pub error: Option<String>,
     /// The nodes a resumed run starts from, when it failed or was interrupted.
     pub resume_from: Vec<String>,
+}
+
+impl RunRecord {
+    /// Whether the run is recorded as running but its process is gone (killed, a second
+    /// Ctrl-C, power loss). Checked through `/proc`, so only on Linux and only for runs of this
+    /// machine; elsewhere a running record is taken at its word.
+    pub fn process_died(&self) -> bool {
+        let Some(pid) = self.start.pid.filter(|_| self.status == RunStatus::Running) else {
+            return false;
+        };
+        Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists()
+    }
+
+    /// The status as shown: `died` for a running record whose process is gone.
+    pub fn status_text(&self) -> &'static str {
+        if self.process_died() { "died" } else { self.status.as_str() }
+    }
 }
 
 /// One node of a run.
@@ -202,28 +224,121 @@ pub struct OutputFingerprint {
 pub struct StoreError {
     path: PathBuf,
     message: String,
+    duplicate_run: bool,
+}
+
+impl StoreError {
+    /// Whether the error is a run id that is already recorded.
+    pub fn is_duplicate_run(&self) -> bool {
+        self.duplicate_run
+    }
 }
 
 impl Hinted for StoreError {
     fn hint(&self) -> Option<String> {
+        if self.duplicate_run {
+            return None;
+        }
         Some(
-            "point --runs-db (or WEIR_RUNS_DB) at a writable file, or pass --no-record to run without records"
+            "the file must be a SQLite database that weir can write: move or delete it, point --runs-db (or WEIR_RUNS_DB) elsewhere, or run with --no-record"
                 .to_owned(),
         )
     }
 }
 
-/// An open run store; safe to share between threads.
+/// An open run store; safe to share between threads. Writes are batched in transactions of
+/// at most [`BATCH_TIME`]; dropping the store commits what is pending.
 #[derive(Debug)]
 pub struct RunStore {
     path: PathBuf,
-    connection: Mutex<Connection>,
+    connection: Arc<Mutex<Connected>>,
+    flusher: Mutex<Option<Flusher>>,
+}
+
+/// The thread committing a batch once it is [`BATCH_TIME`] old, even when no further write
+/// comes (a long node); it ends, joined, when the store is dropped.
+#[derive(Debug)]
+struct Flusher {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Flusher {
+    fn start(connection: Arc<Mutex<Connected>>) -> Flusher {
+        let stop = Arc::new((Mutex::new(false), Condvar::new()));
+        let signal = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let (stopped, wake) = &*signal;
+            let mut is_stopped = stopped.lock().unwrap_or_else(PoisonError::into_inner);
+            while !*is_stopped {
+                is_stopped = wake
+                    .wait_timeout(is_stopped, BATCH_TIME)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+                let mut connected = connection.lock().unwrap_or_else(PoisonError::into_inner);
+                if connected.batch_started.is_some_and(|started| started.elapsed() >= BATCH_TIME)
+                    && let Err(error) = commit(&mut connected)
+                {
+                    tracing::warn!(%error, "cannot save run records");
+                }
+            }
+        });
+        Flusher { stop, thread }
+    }
+
+    fn stop(self) {
+        let (stopped, wake) = &*self.stop;
+        *stopped.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        wake.notify_all();
+        let _ended = self.thread.join();
+    }
+}
+
+/// How long writes gather in one transaction before it is committed.
+pub const BATCH_TIME: Duration = Duration::from_millis(100);
+
+/// The connection and the start of its open batch, if one is open.
+#[derive(Debug)]
+struct Connected {
+    connection: Connection,
+    batch_started: Option<Instant>,
+}
+
+impl std::ops::Deref for Connected {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.connection
+    }
+}
+
+impl Drop for RunStore {
+    fn drop(&mut self) {
+        let flusher = self.flusher.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(flusher) = flusher {
+            flusher.stop();
+        }
+        if let Err(error) = self.flush() {
+            tracing::warn!(%error, "cannot save the last run records");
+        }
+    }
+}
+
+fn commit(connected: &mut Connected) -> rusqlite::Result<()> {
+    if connected.batch_started.take().is_some() {
+        connected.connection.execute_batch("COMMIT")?;
+    }
+    Ok(())
 }
 
 impl RunStore {
     /// Opens (creating if needed) the store at `path`, and its folder.
     pub fn open(path: &Path) -> Result<RunStore, StoreError> {
-        let fail = |message: String| StoreError { path: path.to_path_buf(), message };
+        let fail = |message: String| StoreError {
+            path: path.to_path_buf(),
+            message,
+            duplicate_run: false,
+        };
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(folder)
                 .map_err(|error| fail(format!("cannot create its folder: {error}")))?;
@@ -234,8 +349,14 @@ impl RunStore {
             .and_then(|()| connection.pragma_update(None, "journal_mode", "WAL"))
             .and_then(|()| connection.pragma_update(None, "synchronous", "NORMAL"))
             .and_then(|()| connection.execute_batch(SCHEMA))
+            .and_then(|()| migrate(&connection))
             .map_err(|error| fail(error.to_string()))?;
-        Ok(RunStore { path: path.to_path_buf(), connection: Mutex::new(connection) })
+        let connected = Connected { connection, batch_started: None };
+        Ok(RunStore {
+            path: path.to_path_buf(),
+            connection: Arc::new(Mutex::new(connected)),
+            flusher: Mutex::new(None),
+        })
     }
 
     /// Where the store lives.
@@ -243,12 +364,47 @@ impl RunStore {
         &self.path
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    fn lock(&self) -> MutexGuard<'_, Connected> {
         self.connection.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Runs one write inside the open batch (a transaction), starting one if needed, and
+    /// commits the batch once it is [`BATCH_TIME`] old. One transaction per record would
+    /// cost a WAL commit each (hundreds of microseconds a node); batching keeps the write
+    /// lock at most that long, so other runs of the project are never held up for longer.
+    fn execute_batched(&self, sql: &str, values: impl rusqlite::Params) -> rusqlite::Result<usize> {
+        self.start_flusher();
+        let mut guard = self.lock();
+        if guard.batch_started.is_none() {
+            guard.connection.execute_batch("BEGIN IMMEDIATE")?;
+            guard.batch_started = Some(Instant::now());
+        }
+        let changed = guard.connection.prepare_cached(sql)?.execute(values);
+        if let Err(error) = changed {
+            // A failed statement leaves the transaction usable; keep what is already in it.
+            commit(&mut guard)?;
+            return Err(error);
+        }
+        if guard.batch_started.is_some_and(|started| started.elapsed() >= BATCH_TIME) {
+            commit(&mut guard)?;
+        }
+        changed
+    }
+
+    fn start_flusher(&self) {
+        let mut flusher = self.flusher.lock().unwrap_or_else(PoisonError::into_inner);
+        if flusher.is_none() {
+            *flusher = Some(Flusher::start(Arc::clone(&self.connection)));
+        }
+    }
+
+    /// Commits the open batch, so other processes see everything written so far.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        commit(&mut self.lock()).map_err(|error| self.error(&error))
+    }
+
     fn error(&self, error: &rusqlite::Error) -> StoreError {
-        StoreError { path: self.path.clone(), message: error.to_string() }
+        StoreError { path: self.path.clone(), message: error.to_string(), duplicate_run: false }
     }
 
     /// An error reading a file the store was asked about.
@@ -256,29 +412,62 @@ impl RunStore {
         StoreError {
             path: self.path.clone(),
             message: format!("cannot read `{}`: {error}", file.display()),
+            duplicate_run: false,
         }
     }
 
-    /// Records a run as started.
+    /// Records a run as started. A run id already recorded (two runs started in the same
+    /// millisecond) is an error: the records of one run must never mix with another's.
     pub fn start_run(&self, run: &RunStart) -> Result<(), StoreError> {
-        self.lock()
-            .execute(
-                "INSERT OR REPLACE INTO runs (id, pipeline, env, status, started_at, git_commit,
-                     git_dirty, command, parameters, options)
-                 VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    run.id,
-                    run.pipeline,
-                    run.env,
-                    run.started_at,
-                    run.git_commit,
-                    run.git_dirty,
-                    run.command,
-                    run.parameters.to_string(),
-                    run.options.to_string(),
-                ],
-            )
-            .map_err(|error| self.error(&error))?;
+        let inserted = self.execute_batched(
+            "INSERT INTO runs (id, pipeline, env, status, started_at, git_commit,
+                 git_dirty, command, parameters, options, pid)
+             VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                run.id,
+                run.pipeline,
+                run.env,
+                run.started_at,
+                run.git_commit,
+                run.git_dirty,
+                run.command,
+                run.parameters.to_string(),
+                run.options.to_string(),
+                run.pid,
+            ],
+        );
+        match inserted {
+            Ok(_) => self.flush(),
+            Err(rusqlite::Error::SqliteFailure(failure, _))
+                if failure.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(StoreError {
+                    path: self.path.clone(),
+                    message: format!(
+                        "run id `{}` is already recorded: another run started in the same millisecond; start this one again",
+                        run.id
+                    ),
+                    duplicate_run: true,
+                })
+            }
+            Err(error) => Err(self.error(&error)),
+        }
+    }
+
+    /// Copies the metrics a run kept for `dataset` to another run (a node skipped by
+    /// `--skip-unchanged` keeps the metrics of the run that made its outputs).
+    pub fn copy_metrics(
+        &self,
+        from_run: &str,
+        to_run: &str,
+        dataset: &str,
+    ) -> Result<(), StoreError> {
+        self.execute_batched(
+            "INSERT OR REPLACE INTO run_metrics (run_id, dataset, value)
+                 SELECT ?2, dataset, value FROM run_metrics WHERE run_id = ?1 AND dataset = ?3",
+            params![from_run, to_run, dataset],
+        )
+        .map_err(|error| self.error(&error))?;
         Ok(())
     }
 
@@ -292,57 +481,54 @@ impl RunStore {
         resume_from: &[String],
     ) -> Result<(), StoreError> {
         let resume = (!resume_from.is_empty()).then(|| serde_json::json!(resume_from).to_string());
-        self.lock()
-            .execute(
-                "UPDATE runs SET status = ?2, finished_at = ?3, error = ?4, resume_from = ?5
+        self.execute_batched(
+            "UPDATE runs SET status = ?2, finished_at = ?3, error = ?4, resume_from = ?5
                  WHERE id = ?1",
-                params![id, status.as_str(), finished_at, error, resume],
-            )
-            .map_err(|error| self.error(&error))?;
-        Ok(())
+            params![id, status.as_str(), finished_at, error, resume],
+        )
+        .map_err(|error| self.error(&error))?;
+        self.flush()
     }
 
     /// Records one node of a run (replacing an earlier record of it in that run).
     pub fn record_node(&self, run_id: &str, node: &NodeRecord) -> Result<(), StoreError> {
         let duration_ms = node.duration.map(|d| d.as_secs_f64() * 1e3);
         let peak = node.peak_rss_bytes.and_then(|bytes| i64::try_from(bytes).ok());
-        self.lock()
-            .execute(
-                "INSERT OR REPLACE INTO run_nodes
+        self.execute_batched(
+            "INSERT OR REPLACE INTO run_nodes
                      (run_id, node, status, started_at, duration_ms, peak_rss_bytes, detail)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    run_id,
-                    node.node,
-                    node.status,
-                    node.started_at,
-                    duration_ms,
-                    peak,
-                    node.detail
-                ],
-            )
-            .map_err(|error| self.error(&error))?;
+            params![
+                run_id,
+                node.node,
+                node.status,
+                node.started_at,
+                duration_ms,
+                peak,
+                node.detail
+            ],
+        )
+        .map_err(|error| self.error(&error))?;
         Ok(())
     }
 
     /// Records a dataset a run loaded or saved.
     pub fn record_dataset(&self, run_id: &str, dataset: &DatasetRecord) -> Result<(), StoreError> {
-        self.lock()
-            .execute(
-                "INSERT INTO run_datasets
+        self.execute_batched(
+            "INSERT INTO run_datasets
                      (run_id, dataset, direction, node, location, version, content_hash)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    run_id,
-                    dataset.dataset,
-                    dataset.direction,
-                    dataset.node,
-                    dataset.location,
-                    dataset.version,
-                    dataset.content_hash
-                ],
-            )
-            .map_err(|error| self.error(&error))?;
+            params![
+                run_id,
+                dataset.dataset,
+                dataset.direction,
+                dataset.node,
+                dataset.location,
+                dataset.version,
+                dataset.content_hash
+            ],
+        )
+        .map_err(|error| self.error(&error))?;
         Ok(())
     }
 
@@ -353,12 +539,11 @@ impl RunStore {
         dataset: &str,
         value: &serde_json::Value,
     ) -> Result<(), StoreError> {
-        self.lock()
-            .execute(
-                "INSERT OR REPLACE INTO run_metrics (run_id, dataset, value) VALUES (?1, ?2, ?3)",
-                params![run_id, dataset, value.to_string()],
-            )
-            .map_err(|error| self.error(&error))?;
+        self.execute_batched(
+            "INSERT OR REPLACE INTO run_metrics (run_id, dataset, value) VALUES (?1, ?2, ?3)",
+            params![run_id, dataset, value.to_string()],
+        )
+        .map_err(|error| self.error(&error))?;
         Ok(())
     }
 
@@ -505,22 +690,21 @@ impl RunStore {
         dataset: &str,
         record: &OutputFingerprint,
     ) -> Result<(), StoreError> {
-        self.lock()
-            .execute(
-                "INSERT OR REPLACE INTO output_fingerprints
+        self.execute_batched(
+            "INSERT OR REPLACE INTO output_fingerprints
                      (location, dataset, node, fingerprint, inputs, content_hash, run_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    location,
-                    dataset,
-                    record.node,
-                    record.fingerprint,
-                    serde_json::Value::Object(record.inputs.clone()).to_string(),
-                    record.content_hash,
-                    record.run_id
-                ],
-            )
-            .map_err(|error| self.error(&error))?;
+            params![
+                location,
+                dataset,
+                record.node,
+                record.fingerprint,
+                serde_json::Value::Object(record.inputs.clone()).to_string(),
+                record.content_hash,
+                record.run_id
+            ],
+        )
+        .map_err(|error| self.error(&error))?;
         Ok(())
     }
 
@@ -552,19 +736,31 @@ impl RunStore {
         hash: &str,
     ) -> Result<(), StoreError> {
         let len = i64::try_from(len).unwrap_or(i64::MAX);
-        self.lock()
-            .execute(
-                "INSERT OR REPLACE INTO content_hashes (path, len, modified_ns, hash)
+        self.execute_batched(
+            "INSERT OR REPLACE INTO content_hashes (path, len, modified_ns, hash)
                  VALUES (?1, ?2, ?3, ?4)",
-                params![path, len, modified_ns, hash],
-            )
-            .map_err(|error| self.error(&error))?;
+            params![path, len, modified_ns, hash],
+        )
+        .map_err(|error| self.error(&error))?;
         Ok(())
     }
 }
 
 const RUN_COLUMNS: &str = "SELECT id, pipeline, env, status, started_at, finished_at, git_commit,
-    git_dirty, command, parameters, options, error, resume_from FROM runs";
+    git_dirty, command, parameters, options, error, resume_from, pid FROM runs";
+
+/// Adds the columns an older file lacks.
+fn migrate(connection: &Connection) -> rusqlite::Result<()> {
+    let mut statement = connection.prepare("SELECT name FROM pragma_table_info('runs')")?;
+    let columns: Vec<String> =
+        statement.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+    for (column, change) in MIGRATIONS {
+        if !columns.iter().any(|name| name == column) {
+            connection.execute_batch(change)?;
+        }
+    }
+    connection.pragma_update(None, "user_version", 2)
+}
 
 fn run_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
     let json = |text: String| serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
@@ -581,6 +777,7 @@ fn run_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
             command: row.get(8)?,
             parameters: json(row.get(9)?),
             options: json(row.get(10)?),
+            pid: row.get(13)?,
         },
         status: RunStatus::parse(&status),
         finished_at: row.get(5)?,
@@ -632,6 +829,61 @@ mod tests {
         assert_eq!(failed.start.parameters["model"]["C"], 1.0);
         assert_eq!(store.runs(10).unwrap()[0].status, RunStatus::Running);
         assert!(store.run("zzz").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_run_id_recorded_twice_is_refused() {
+        let folder = tempfile::tempdir().unwrap();
+        let store = RunStore::open(&folder.path().join("runs.sqlite")).unwrap();
+        store.start_run(&start("a", "p", "2026-01-01T00:00:00Z")).unwrap();
+        let error = store.start_run(&start("a", "p", "2026-01-01T00:00:00Z")).unwrap_err();
+        assert!(error.to_string().contains("already recorded"), "{error}");
+        assert_eq!(store.runs(10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_running_record_whose_process_is_gone_has_died() {
+        let folder = tempfile::tempdir().unwrap();
+        let store = RunStore::open(&folder.path().join("runs.sqlite")).unwrap();
+        let mut alive = start("alive", "p", "2026-01-01T00:00:00Z");
+        alive.pid = Some(std::process::id());
+        let mut gone = start("gone", "p", "2026-01-01T00:00:01Z");
+        // Linux process ids stay below 2^22.
+        gone.pid = Some(4_194_304 + 17);
+        store.start_run(&alive).unwrap();
+        store.start_run(&gone).unwrap();
+
+        assert_eq!(store.run("alive").unwrap().unwrap().status_text(), "running");
+        assert_eq!(store.run("gone").unwrap().unwrap().status_text(), "died");
+        store.finish_run("gone", RunStatus::Failed, "t", None, &[]).unwrap();
+        assert!(!store.run("gone").unwrap().unwrap().process_died(), "finished runs never die");
+    }
+
+    #[test]
+    fn batched_writes_reach_other_connections_without_a_further_write() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("runs.sqlite");
+        let writer = RunStore::open(&path).unwrap();
+        writer.start_run(&start("a", "p", "2026-01-01T00:00:00Z")).unwrap();
+        let node = NodeRecord {
+            node: "train".to_owned(),
+            status: "succeeded".to_owned(),
+            started_at: None,
+            duration: Some(Duration::from_millis(5)),
+            peak_rss_bytes: None,
+            detail: None,
+        };
+        writer.record_node("a", &node).unwrap();
+
+        // Another process (here: another connection) sees the node once the batch is
+        // committed by the flusher, with no further write from the writer.
+        let reader = RunStore::open(&path).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while reader.nodes("a").unwrap().is_empty() {
+            assert!(Instant::now() < deadline, "the batch was never committed");
+            std::thread::sleep(BATCH_TIME / 4);
+        }
+        assert_eq!(reader.nodes("a").unwrap()[0].node, "train");
     }
 
     #[test]

@@ -135,6 +135,10 @@ impl Dataset for ArtefactDataset {
     fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
         self.target.stamp()
     }
+
+    fn saved_stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        self.target.saved_stamp()
+    }
 }
 
 /// The bytes of an artefact file holding `body`, a value of type `type_name`.

@@ -73,6 +73,10 @@ impl Dataset for BinaryDataset {
     fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
         self.target.stamp()
     }
+
+    fn saved_stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        self.target.saved_stamp()
+    }
 }
 
 #[cfg(test)]

@@ -189,6 +189,10 @@ impl Dataset for CsvDataset {
     fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
         self.target.stamp()
     }
+
+    fn saved_stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        self.target.saved_stamp()
+    }
 }
 
 fn read_options(args: &Args<'_>) -> Result<CsvReadOptions, CatalogError> {

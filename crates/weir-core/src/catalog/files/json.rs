@@ -115,6 +115,10 @@ impl Dataset for JsonDataset {
     fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
         self.target.stamp()
     }
+
+    fn saved_stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        self.target.saved_stamp()
+    }
 }
 
 /// The structured view of `payload`, or a save error naming what it was.

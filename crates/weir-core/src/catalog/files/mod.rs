@@ -219,7 +219,23 @@ impl FileTarget {
         if !self.exists()? {
             return Ok(None);
         }
-        let path = self.load_path()?;
+        self.stamp_of(self.load_path()?)
+    }
+
+    /// The file this run's save wrote (this run's version for a versioned dataset), with its
+    /// size and modification time; `None` when nothing was written there.
+    pub(crate) fn saved_stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        let path = match &self.versioning {
+            Some(versioning) => version::versioned_path(&self.path, &versioning.save),
+            None => self.path.clone(),
+        };
+        if !path.is_file() {
+            return Ok(None);
+        }
+        self.stamp_of(path)
+    }
+
+    fn stamp_of(&self, path: PathBuf) -> Result<Option<DataStamp>, CatalogError> {
         let metadata = std::fs::metadata(&path).map_err(|error| self.read_error(&path, &error))?;
         let modified = metadata.modified().map_err(|error| self.read_error(&path, &error))?;
         let version = self.versioning.as_ref().and_then(|_| {

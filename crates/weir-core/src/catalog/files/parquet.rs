@@ -126,6 +126,10 @@ impl Dataset for ParquetDataset {
     fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
         self.target.stamp()
     }
+
+    fn saved_stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        self.target.saved_stamp()
+    }
 }
 
 fn compression(args: &Args<'_>) -> Result<ParquetCompression, CatalogError> {

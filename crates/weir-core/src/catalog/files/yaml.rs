@@ -105,6 +105,10 @@ impl Dataset for YamlDataset {
     fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
         self.target.stamp()
     }
+
+    fn saved_stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
+        self.target.saved_stamp()
+    }
 }
 
 #[cfg(test)]
