@@ -5,13 +5,23 @@
 //! In YAML (read, like all weir parameters, as a JSON value and then deserialised):
 //!
 //! ```yaml
-//! kind: random_forest          # or logistic_regression
+//! kind: random_forest          # or logistic_regression, hist_gradient_boosting
 //! params: {n_estimators: 200, max_depth: 8}
 //! ```
 //!
 //! `params` takes the fields of the model's `*Params` struct
-//! ([`LogisticRegressionParams`], [`RandomForestClassifierParams`]); missing fields keep their
-//! defaults, unknown ones are an error, and `params: {}` keeps every default.
+//! ([`LogisticRegressionParams`], [`RandomForestClassifierParams`],
+//! [`HistGradientBoostingClassifierParams`]); missing fields keep their defaults, unknown ones
+//! are an error, and `params: {}` keeps every default.
+//!
+//! | `kind` | model | [`feature_importances`](FittedClassifier::feature_importances) |
+//! | --- | --- | --- |
+//! | `logistic_regression` | [`LogisticRegression`] | `None` |
+//! | `random_forest` | [`RandomForestClassifier`] | impurity importances |
+//! | `hist_gradient_boosting` | [`HistGradientBoostingClassifier`] | `None`, as in scikit-learn |
+//!
+//! For a model without impurity importances, measure them with
+//! [`permutation_importance`](crate::inspection::permutation_importance).
 //!
 //! Adding a model means one variant in each enum and one arm in each `match` below; the
 //! compiler lists the arms.
@@ -23,6 +33,10 @@ use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::boosting::{
+    FittedHistGradientBoostingClassifier, HistGradientBoostingClassifier,
+    HistGradientBoostingClassifierParams,
+};
 use crate::ensemble::{
     FittedRandomForestClassifier, RandomForestClassifier, RandomForestClassifierParams,
 };
@@ -39,6 +53,8 @@ pub enum ClassifierSpec {
     LogisticRegression(LogisticRegressionParams),
     /// [`RandomForestClassifier`].
     RandomForest(RandomForestClassifierParams),
+    /// [`HistGradientBoostingClassifier`].
+    HistGradientBoosting(HistGradientBoostingClassifierParams),
 }
 
 /// A fitted classifier of any kind, as returned by [`ClassifierSpec::fit`].
@@ -49,6 +65,8 @@ pub enum FittedClassifier {
     LogisticRegression(FittedLogisticRegression),
     /// A fitted [`RandomForestClassifier`].
     RandomForest(FittedRandomForestClassifier),
+    /// A fitted [`HistGradientBoostingClassifier`].
+    HistGradientBoosting(FittedHistGradientBoostingClassifier),
 }
 
 impl ClassifierSpec {
@@ -61,6 +79,9 @@ impl ClassifierSpec {
             ClassifierSpec::RandomForest(params) => FittedClassifier::RandomForest(
                 RandomForestClassifier::new(params.clone()).fit(x, y)?,
             ),
+            ClassifierSpec::HistGradientBoosting(params) => FittedClassifier::HistGradientBoosting(
+                HistGradientBoostingClassifier::new(params.clone()).fit(x, y)?,
+            ),
         })
     }
 
@@ -69,6 +90,7 @@ impl ClassifierSpec {
         match self {
             ClassifierSpec::LogisticRegression(_) => "logistic_regression",
             ClassifierSpec::RandomForest(_) => "random_forest",
+            ClassifierSpec::HistGradientBoosting(_) => "hist_gradient_boosting",
         }
     }
 
@@ -116,6 +138,7 @@ impl FittedClassifier {
         match self {
             FittedClassifier::LogisticRegression(model) => model.predict_proba(x),
             FittedClassifier::RandomForest(model) => model.predict_proba(x),
+            FittedClassifier::HistGradientBoosting(model) => model.predict_proba(x),
         }
     }
 
@@ -124,6 +147,7 @@ impl FittedClassifier {
         match self {
             FittedClassifier::LogisticRegression(model) => model.predict(x),
             FittedClassifier::RandomForest(model) => model.predict(x),
+            FittedClassifier::HistGradientBoosting(model) => model.predict(x),
         }
     }
 
@@ -132,13 +156,20 @@ impl FittedClassifier {
         match self {
             FittedClassifier::LogisticRegression(model) => model.classes(),
             FittedClassifier::RandomForest(model) => model.classes(),
+            FittedClassifier::HistGradientBoosting(model) => model.classes(),
         }
     }
 
     /// Impurity importances per feature, for models that have them (the forests).
+    ///
+    /// `None` for logistic regression and for histogram gradient boosting, which, as in
+    /// scikit-learn, has no `feature_importances_`; use
+    /// [`permutation_importance`](crate::inspection::permutation_importance) for those.
     pub fn feature_importances(&self) -> Option<&[f64]> {
         match self {
-            FittedClassifier::LogisticRegression(_) => None,
+            FittedClassifier::LogisticRegression(_) | FittedClassifier::HistGradientBoosting(_) => {
+                None
+            }
             FittedClassifier::RandomForest(model) => Some(model.feature_importances()),
         }
     }
@@ -148,6 +179,7 @@ impl FittedClassifier {
         match self {
             FittedClassifier::LogisticRegression(model) => model.feature_names(),
             FittedClassifier::RandomForest(model) => model.feature_names(),
+            FittedClassifier::HistGradientBoosting(model) => model.feature_names(),
         }
     }
 
@@ -193,6 +225,7 @@ mod tests {
         assert_eq!(params.min_samples_leaf, 1);
         assert_eq!(logistic.params_value()["c"], json!(0.5));
         assert!(spec("{kind: boosting, params: {}}").is_err());
+        assert!(spec("{kind: hist_gradient_boosting, params: {early_stopping: true}}").is_err());
         assert!(spec("{kind: random_forest, params: {n_trees: 3}}").is_err());
     }
 
@@ -218,29 +251,80 @@ mod tests {
     }
 
     #[test]
+    fn hist_gradient_boosting_spec_survives_a_yaml_round_trip() {
+        let yaml = "
+kind: hist_gradient_boosting
+params: {learning_rate: 0.05, max_iter: 30, max_depth: 3, min_samples_leaf: 2}
+";
+        let read = spec(yaml).unwrap();
+
+        // Write it back as YAML and read it again, as a parameters file would be.
+        let written = serde_norway::to_string(&serde_json::to_value(&read).unwrap()).unwrap();
+        let again = spec(&written).unwrap();
+
+        assert_eq!(again, read);
+        assert_eq!(read.kind(), "hist_gradient_boosting");
+        let ClassifierSpec::HistGradientBoosting(params) = &read else { panic!("{read:?}") };
+        assert_eq!(params.max_iter, 30);
+        assert_eq!(params.max_depth, Some(3));
+        assert_eq!(params.max_leaf_nodes, Some(31), "missing fields keep scikit-learn's default");
+        assert_eq!(read.params_value()["learning_rate"], json!(0.05));
+    }
+
+    #[test]
+    fn with_params_sets_hist_gradient_boosting_fields_and_names_bad_values() {
+        let base = spec("{kind: hist_gradient_boosting, params: {max_iter: 10}}").unwrap();
+        let overrides = json!({"learning_rate": 0.3, "max_leaf_nodes": null});
+        let wrong_type = json!({"max_iter": "many"});
+
+        let changed = base.with_params(overrides.as_object().unwrap()).unwrap();
+        let error = base.with_params(wrong_type.as_object().unwrap()).unwrap_err();
+
+        let ClassifierSpec::HistGradientBoosting(params) = &changed else { panic!("{changed:?}") };
+        assert!((params.learning_rate - 0.3).abs() < f64::EPSILON);
+        assert_eq!(params.max_leaf_nodes, None);
+        assert_eq!(params.max_iter, 10);
+        let text = error.to_string();
+        assert!(text.contains("max_iter") && text.contains("hist_gradient_boosting"), "{text}");
+    }
+
+    #[test]
     fn fitted_models_share_one_interface() {
         let (x, y) = toy();
         let forest = spec("{kind: random_forest, params: {n_estimators: 5}}").unwrap();
         let logistic = spec("{kind: logistic_regression, params: {}}").unwrap();
+        let boosting =
+            spec("{kind: hist_gradient_boosting, params: {min_samples_leaf: 1, max_iter: 20}}")
+                .unwrap();
 
-        for model in [forest.fit(&x, &y).unwrap(), logistic.fit(&x, &y).unwrap()] {
+        for model in [&forest, &logistic, &boosting].map(|s| s.fit(&x, &y).unwrap()) {
             assert_eq!(model.classes(), [0, 1]);
-            assert_eq!(model.predict(&x).unwrap(), y);
+            assert_eq!(model.predict(&x).unwrap(), y, "{model:?}");
             assert_eq!(model.predict_proba(&x).unwrap().shape(), (4, 2));
+            assert_eq!(model.feature_names(), ["x0", "x1"]);
         }
         assert!(forest.fit(&x, &y).unwrap().feature_importances().is_some());
         assert!(logistic.fit(&x, &y).unwrap().feature_importances().is_none());
+        let boosted = boosting.fit(&x, &y).unwrap();
+        assert!(boosted.feature_importances().is_none());
+        assert!(boosted.importance_frame(&["a", "b"]).unwrap().is_none());
+        assert!(matches!(boosted, FittedClassifier::HistGradientBoosting(_)));
     }
 
     #[test]
     fn fitted_classifier_survives_messagepack() {
         let (x, y) = toy();
-        let model = spec("{kind: random_forest, params: {n_estimators: 3}}").unwrap().fit(&x, &y);
-        let model = model.unwrap();
+        for yaml in [
+            "{kind: random_forest, params: {n_estimators: 3}}",
+            "{kind: hist_gradient_boosting, params: {min_samples_leaf: 1, max_iter: 5}}",
+        ] {
+            let model = spec(yaml).unwrap().fit(&x, &y).unwrap();
 
-        let bytes = rmp_serde::to_vec_named(&model).unwrap();
-        let back: FittedClassifier = rmp_serde::from_slice(&bytes).unwrap();
+            let bytes = rmp_serde::to_vec_named(&model).unwrap();
+            let back: FittedClassifier = rmp_serde::from_slice(&bytes).unwrap();
 
-        assert_eq!(back, model);
+            assert_eq!(back, model);
+            assert_eq!(back.predict_proba(&x).unwrap(), model.predict_proba(&x).unwrap());
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Model inspection: [`permutation_importance`] (scikit-learn's
 //! `sklearn.inspection.permutation_importance`) and [`importance_frame`], which turns any
 //! per-feature importances (permutation or impurity) into a sorted `feature`, `importance`
-//! table.
+//! table. Permutation importance works with every [`FittedClassifier`], including those
+//! without impurity importances (logistic regression, histogram gradient boosting).
 //!
 //! The importance of feature `j` in one repeat is the baseline score minus the score after
 //! shuffling column `j` of `x`; the result holds every repeat, their mean and their population
@@ -168,6 +169,7 @@ fn shuffle(values: &mut [usize], rng: &mut ChaCha20Rng) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::boosting::HistGradientBoostingClassifierParams;
     use crate::ensemble::RandomForestClassifierParams;
     use crate::estimator::ClassifierSpec;
     use crate::linear::LogisticRegressionParams;
@@ -196,6 +198,25 @@ mod tests {
         assert_eq!(result.importances[2], [0.0; 5]);
         assert_eq!(result.importances_std[2..], [0.0]);
         assert!(result.importances_mean[0] > 0.2, "{result:?}");
+    }
+
+    #[test]
+    fn hist_gradient_boosting_has_permutation_importances() {
+        let (x, y) = data(true);
+        let (x_test, _) = data(false);
+        let params = HistGradientBoostingClassifierParams {
+            min_samples_leaf: 5,
+            max_iter: 10,
+            ..Default::default()
+        };
+        let model = ClassifierSpec::HistGradientBoosting(params).fit(&x, &y).unwrap();
+
+        let result = permutation_importance(&model, &x_test, &y, Scoring::Accuracy, 5, 1).unwrap();
+
+        assert!(model.feature_importances().is_none());
+        assert_eq!(result.importances[2], [0.0; 5]);
+        assert!(result.importances_mean[0] > 0.2, "{result:?}");
+        assert_eq!(result.to_frame(&["a", "b", "c"]).unwrap().height(), 3);
     }
 
     #[test]

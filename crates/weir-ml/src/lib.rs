@@ -7,25 +7,27 @@
 //! | --- | --- |
 //! | [`matrix`] | [`Matrix`], a dense row-major `f64` matrix, and `DataFrame` ⇄ matrix helpers |
 //! | [`preprocessing`] | [`StandardScaler`](preprocessing::StandardScaler), [`MinMaxScaler`](preprocessing::MinMaxScaler), [`SimpleImputer`](preprocessing::SimpleImputer), [`OneHotEncoder`](preprocessing::OneHotEncoder), [`OrdinalEncoder`](preprocessing::OrdinalEncoder), [`LabelEncoder`](preprocessing::LabelEncoder), [`ColumnTransformer`](preprocessing::ColumnTransformer) |
-//! | [`linear`] | [`LogisticRegression`](linear::LogisticRegression) (binary and multinomial), [`LinearRegression`](linear::LinearRegression), [`Ridge`](linear::Ridge) |
+//! | [`linear`] | [`LogisticRegression`](linear::LogisticRegression) (binary and multinomial); regression by least squares solved in closed form, [`LinearRegression`](linear::LinearRegression) and [`Ridge`](linear::Ridge), both fitted into a [`FittedLinearRegression`](linear::FittedLinearRegression) |
 //! | [`ensemble`] | [`RandomForestClassifier`](ensemble::RandomForestClassifier), [`RandomForestRegressor`](ensemble::RandomForestRegressor) |
-//! | [`boosting`] | [`HistGradientBoostingClassifier`](boosting::HistGradientBoostingClassifier) |
+//! | [`boosting`] | [`HistGradientBoostingClassifier`](boosting::HistGradientBoostingClassifier), gradient boosting on histogram-binned features (binary and multiclass) |
 //! | [`tree`] | [`Tree`](tree::Tree), the fitted decision tree the forests are made of |
-//! | [`metrics`] | accuracy, confusion matrix, per-class and averaged scores, `classification_report`, ROC AUC, log-loss, regression errors |
-//! | [`model_selection`] | [`assign_split`](model_selection::assign_split), a seeded train/test split; k-fold and stratified folds, `cross_val_score`; [`GridSearch`](model_selection::GridSearch), [`RandomizedSearch`](model_selection::RandomizedSearch) |
-//! | [`estimator`] | [`ClassifierSpec`](estimator::ClassifierSpec), a classifier named in YAML, and [`FittedClassifier`](estimator::FittedClassifier) |
+//! | [`metrics`] | accuracy, confusion matrix, per-class and averaged scores, `classification_report`, ROC AUC, log-loss; regression errors (MAE, MAPE, RMSE, R²) |
+//! | [`model_selection`] | [`assign_split`](model_selection::assign_split), a seeded train/test split; k-fold and stratified folds, `cross_val_score`; hyper-parameter search over any [`ClassifierSpec`](estimator::ClassifierSpec): [`GridSearch`](model_selection::GridSearch), [`RandomizedSearch`](model_selection::RandomizedSearch), scored by a [`Scoring`](model_selection::Scoring) |
+//! | [`estimator`] | [`ClassifierSpec`](estimator::ClassifierSpec), a classifier named in YAML (`logistic_regression`, `random_forest`, `hist_gradient_boosting`), and [`FittedClassifier`](estimator::FittedClassifier), any of them fitted |
 //! | [`pipeline`] | [`ModelPipeline`](pipeline::ModelPipeline): preprocessing + classifier fitted and saved as one artefact |
-//! | [`inspection`] | [`permutation_importance`](inspection::permutation_importance), [`importance_frame`](inspection::importance_frame) |
-//! | [`optim`] | the L-BFGS solver behind the linear models |
+//! | [`inspection`] | [`permutation_importance`](inspection::permutation_importance) for any fitted classifier, [`importance_frame`](inspection::importance_frame) |
+//! | [`optim`] | the L-BFGS solver behind [`LogisticRegression`](linear::LogisticRegression) |
 //! | [`error`] | [`MlError`], with a `hint()` for the CLI |
 //!
 //! Every fitted object is `Debug + Clone + Serialize + Deserialize`, so the catalog can save it
-//! as an artefact (`MessagePack` with field names) and a later run can load it and predict.
-//! Numbers are checked against scikit-learn by the crate's tests; the expected values are made
-//! by `crates/weir-ml/scripts/make_reference.py`.
+//! as an artefact (`MessagePack` with field names) and a later run can load it and predict;
+//! `tests/contracts.rs` round-trips each one and checks that user mistakes (unknown columns,
+//! unseen categories, wrong types, NaN or nulls) end in an error naming the column, with a hint.
+//! Numbers are checked against scikit-learn by the crate's `*_reference.rs` tests; the expected
+//! values are made by the `crates/weir-ml/scripts/make_*reference.py` scripts.
 //!
-//! This crate depends on Polars and serde only, never on weir-core, so it can be used outside
-//! a weir project.
+//! This crate depends on Polars, serde, rayon (parallel fits) and `rand_chacha` (seeded draws),
+//! never on weir-core, so it can be used outside a weir project.
 //!
 //! # Example
 //!
@@ -72,6 +74,50 @@
 //! let loaded: weir_ml::linear::FittedLogisticRegression = serde_json::from_str(&saved)?;
 //! assert_eq!(loaded.predict_df(&scaled)?, predicted);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Fitting comes first
+//!
+//! There is no way to predict or transform with an unfitted object: an estimator's `fit`
+//! returns a different, fitted type, and only that type has `predict` or `transform`
+//! (transformers have no unfitted type at all: `StandardScaler::fit` is how one is made). So
+//! forgetting to fit does not compile:
+//!
+//! ```compile_fail,E0599
+//! use weir_ml::Matrix;
+//! use weir_ml::linear::{LogisticRegression, LogisticRegressionParams};
+//!
+//! let x = Matrix::from_rows(&[[0.0], [1.0]])?;
+//! let model = LogisticRegression::new(LogisticRegressionParams::default());
+//! // `LogisticRegression` has no `predict`; `model.fit(&x, &[0, 1])?.predict(&x)` does.
+//! let predicted = model.predict(&x)?;
+//! # Ok::<(), weir_ml::MlError>(())
+//! ```
+//!
+//! while the same lines with the `fit` do:
+//!
+//! ```
+//! use weir_ml::Matrix;
+//! use weir_ml::linear::{LogisticRegression, LogisticRegressionParams};
+//!
+//! let x = Matrix::from_rows(&[[0.0], [1.0]])?;
+//! let model = LogisticRegression::new(LogisticRegressionParams::default()).fit(&x, &[0, 1])?;
+//! let predicted = model.predict(&x)?;
+//! # Ok::<(), weir_ml::MlError>(())
+//! ```
+//!
+//! Neither does it for a whole pipeline read from parameters:
+//!
+//! ```compile_fail,E0599
+//! use polars::df;
+//! use weir_ml::pipeline::ModelPipeline;
+//!
+//! fn serve(pipeline: &ModelPipeline) -> Result<(), Box<dyn std::error::Error>> {
+//!     let rows = df!("BMI" => [31.0])?;
+//!     // Only the `FittedModelPipeline` returned by `pipeline.fit_df(..)` predicts.
+//!     let predicted = pipeline.predict_df(&rows)?;
+//!     Ok(())
+//! }
 //! ```
 
 pub mod boosting;

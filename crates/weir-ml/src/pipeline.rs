@@ -12,7 +12,7 @@
 //!       columns: [Age, Education]
 //!   remainder: passthrough
 //! classifier:
-//!   kind: random_forest
+//!   kind: random_forest       # or logistic_regression, hist_gradient_boosting
 //!   params: {n_estimators: 200}
 //! ```
 //!
@@ -156,7 +156,8 @@ impl FittedModelPipeline {
     }
 
     /// The classifier's impurity importances under the feature names, sorted descending, for
-    /// models that have them.
+    /// models that have them (random forests); `Ok(None)` for logistic regression and
+    /// histogram gradient boosting (see [`FittedClassifier::feature_importances`]).
     pub fn feature_importances(&self) -> Result<Option<DataFrame>> {
         self.classifier.importance_frame(self.feature_names())
     }
@@ -170,6 +171,11 @@ mod tests {
     use super::*;
 
     fn pipeline(kind: &str) -> ModelPipeline {
+        pipeline_with(&format!("{{kind: {kind}, params: {{}}}}"))
+    }
+
+    /// The pipeline of the tests with `classifier` (a YAML flow mapping) as its model.
+    fn pipeline_with(classifier: &str) -> ModelPipeline {
         let yaml = format!(
             "
 preprocessing:
@@ -181,7 +187,7 @@ preprocessing:
           - one_hot: {{handle_unknown: ignore}}
       columns: [Age, Sex]
   remainder: passthrough
-classifier: {{kind: {kind}, params: {{}}}}
+classifier: {classifier}
 "
         );
         let value: Value = serde_norway::from_str(&yaml).unwrap();
@@ -217,7 +223,7 @@ classifier: {{kind: {kind}, params: {{}}}}
 
     #[test]
     fn messagepack_round_trip_predicts_the_same() {
-        for kind in ["random_forest", "logistic_regression"] {
+        for kind in ["random_forest", "logistic_regression", "hist_gradient_boosting"] {
             let fitted = pipeline(kind).fit_df(&table(), "label").unwrap();
 
             let bytes = rmp_serde::to_vec_named(&fitted).unwrap();
@@ -229,6 +235,33 @@ classifier: {{kind: {kind}, params: {{}}}}
                 fitted.predict_proba_df(&table()).unwrap()
             );
         }
+    }
+
+    #[test]
+    fn hist_gradient_boosting_pipeline_round_trips_and_predicts_the_same() {
+        // Eight rows: leaves of one row let the trees split at all.
+        let classifier =
+            "{kind: hist_gradient_boosting, params: {min_samples_leaf: 1, max_iter: 15}}";
+        let fitted = pipeline_with(classifier).fit_df(&table(), "label").unwrap();
+
+        let bytes = rmp_serde::to_vec_named(&fitted).unwrap();
+        let loaded: FittedModelPipeline = rmp_serde::from_slice(&bytes).unwrap();
+        let new_rows = df!(
+            "Age" => [Some(2i64), None, Some(9)],
+            "Sex" => ["f", "m", "x"],
+            "BMI" => [32.0, 18.0, 25.0],
+        )
+        .unwrap();
+
+        assert_eq!(loaded, fitted);
+        assert!(matches!(loaded.classifier(), FittedClassifier::HistGradientBoosting(_)));
+        assert_eq!(loaded.predict_df(&table()).unwrap(), fitted.predict_df(&table()).unwrap());
+        assert_eq!(
+            loaded.predict_proba_df(&new_rows).unwrap(),
+            fitted.predict_proba_df(&new_rows).unwrap()
+        );
+        assert_eq!(fitted.predict(&table()).unwrap(), [0, 1, 1, 0, 1, 1, 1, 0]);
+        assert!(fitted.feature_importances().unwrap().is_none());
     }
 
     #[test]

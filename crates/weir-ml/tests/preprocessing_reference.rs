@@ -1,5 +1,5 @@
-//! Compares weir-ml's preprocessing, column transformer and grid search with scikit-learn on
-//! `tests/fixtures/preprocessing.json` and `tests/fixtures/search.json`, which
+//! Compares weir-ml's preprocessing, column transformer, stratified folds and grid search with
+//! scikit-learn on `tests/fixtures/preprocessing.json` and `tests/fixtures/search.json`, which
 //! `scripts/make_preprocessing_reference.py` computes (see each file's `header`).
 
 #![allow(clippy::unwrap_used, reason = "helpers of a test fail the test on any error")]
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use weir_ml::estimator::ClassifierSpec;
 use weir_ml::linear::LogisticRegressionParams;
 use weir_ml::matrix::{column_names, find_column, float_values};
-use weir_ml::model_selection::{Fold, GridSearch, Scoring};
+use weir_ml::model_selection::{Fold, GridSearch, Scoring, stratified_k_fold};
 use weir_ml::preprocessing::{
     ColumnTransformer, DropCategory, FillValue, HandleUnknown, ImputeStrategy, MinMaxScaler,
     MinMaxScalerParams, OneHotEncoder, OneHotEncoderParams, OrdinalEncoder, OrdinalEncoderParams,
@@ -275,5 +275,37 @@ fn grid_search_picks_scikit_learns_candidate_with_its_scores() {
         assert_eq!(result.best_index, parse::<usize>(&case["best_index"]), "{name}");
         assert_eq!(json!(result.best_params), case["best_params"], "{name}");
         assert!((result.best_score - case["best_score"].as_f64().unwrap()).abs() <= tolerance);
+    }
+}
+
+#[test]
+fn stratified_folds_are_scikit_learns_and_the_search_uses_them_by_default() {
+    let fixture = fixture(include_str!("fixtures/search.json"));
+
+    for case in fixture["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let x = Matrix::from_rows(&parse::<Vec<Vec<f64>>>(&case["x"])).unwrap();
+        let y: Vec<usize> = parse(&case["y"]);
+        // scikit-learn's `StratifiedKFold(n_splits=5)` folds, as the script wrote them.
+        let want: Vec<Fold> = case["folds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| Fold { train: parse(&f["train"]), test: parse(&f["test"]) })
+            .collect();
+        let search = GridSearch {
+            estimator: ClassifierSpec::LogisticRegression(LogisticRegressionParams::default()),
+            param_grid: parse(&case["param_grid"]),
+            cv: want.len(),
+            scoring: parse(&case["scoring"]),
+            n_jobs: None,
+        };
+
+        let folds = stratified_k_fold(&y, want.len(), None).unwrap();
+        let by_default = search.fit(&x, &y).unwrap();
+        let given = search.fit_with_folds(&x, &y, &want).unwrap();
+
+        assert_eq!(folds, want, "{name}");
+        assert_eq!(by_default, given, "{name}");
     }
 }

@@ -34,6 +34,15 @@
 //! seed: 7               # default 0
 //! ```
 //!
+//! Any [`ClassifierSpec`] kind can be searched, histogram gradient boosting included:
+//!
+//! ```yaml
+//! estimator: {kind: hist_gradient_boosting, params: {max_leaf_nodes: 15}}
+//! param_distributions:
+//!   learning_rate: {loguniform: [0.01, 0.3]}
+//!   max_iter: {randint: [50, 300]}
+//! ```
+//!
 //! `log_loss` is scikit-learn's `neg_log_loss`: the negated loss, so higher is better.
 //! `{uniform: [a, b]}` is the interval itself (scikit-learn's `uniform(loc, scale)` spans
 //! `[loc, loc + scale]`); `{loguniform: [a, b]}` draws `exp` of a uniform in `[ln a, ln b)`;
@@ -625,6 +634,40 @@ n_iter: 5
         values.sort_unstable();
 
         assert_eq!(values, [1, 2, 3]);
+    }
+
+    #[test]
+    fn randomized_search_tunes_hist_gradient_boosting() {
+        let (x, y) = blobs();
+        let search: RandomizedSearch = from_yaml(
+            "
+estimator: {kind: hist_gradient_boosting, params: {min_samples_leaf: 5, max_depth: 2}}
+param_distributions:
+  learning_rate: {loguniform: [0.05, 0.5]}
+  max_iter: {randint: [3, 12]}
+n_iter: 4
+cv: 3
+seed: 11
+",
+        );
+
+        let result = search.fit(&x, &y).unwrap();
+
+        assert_eq!(result.candidates.len(), 4);
+        assert!(result.candidates.iter().all(|c| c.split_scores.len() == 3));
+        let ClassifierSpec::HistGradientBoosting(best) = &result.best_spec else {
+            panic!("{:?}", result.best_spec)
+        };
+        assert_eq!(json!(best.learning_rate), result.best_params["learning_rate"]);
+        assert_eq!(json!(best.max_iter), result.best_params["max_iter"]);
+        assert!((0.05..0.5).contains(&best.learning_rate) && (3..12).contains(&best.max_iter));
+        assert_eq!(best.max_depth, Some(2), "parameters not searched are kept");
+        let FittedClassifier::HistGradientBoosting(model) = &result.best_estimator else {
+            panic!("{:?}", result.best_estimator)
+        };
+        assert_eq!(model.n_iter(), best.max_iter);
+        assert!(result.best_score > 0.5, "{result:?}");
+        assert_eq!(result.cv_results().unwrap().height(), 4);
     }
 
     #[test]
