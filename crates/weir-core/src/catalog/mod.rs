@@ -67,6 +67,9 @@ pub enum CatalogError {
     /// A name that is neither in the catalog nor produced in memory.
     #[error("dataset `{0}` is not in the catalog")]
     NotFound(String),
+    /// A save to a dataset the catalog marks `read_only: true`.
+    #[error("dataset `{0}` is read-only (`read_only: true` in the catalog) and was not saved")]
+    ReadOnly(String),
     /// Loading failed.
     #[error("cannot load dataset `{dataset}` ({type_name}{}): {message}", location_suffix(.location.as_deref()))]
     Load {
@@ -119,7 +122,7 @@ impl Hinted for CatalogError {
                 Some(format!("did you mean {}?", quoted.join(" or ")))
             }
             CatalogError::UnknownType { .. } => Some(
-                "weir's types are `csv`, `parquet`, `json`, `yaml`, `text`, `artefact` and `memory`, \
+                "weir's types are `csv`, `parquet`, `json`, `yaml`, `text`, `artefact`, `binary` and `memory`, \
                  also under Kedro's names; docs/catalog.md lists them all"
                     .to_owned(),
             ),
@@ -131,6 +134,9 @@ impl Hinted for CatalogError {
                     .to_owned(),
             ),
             CatalogError::NotFound(_) => None,
+            CatalogError::ReadOnly(dataset) => Some(format!(
+                "leave out the node that writes `{dataset}` (e.g. `--from-inputs {dataset}`), or drop `read_only: true` from its entry"
+            )),
         }
     }
 }
@@ -140,6 +146,8 @@ impl Hinted for CatalogError {
 pub struct DataCatalog {
     declared: IndexMap<String, Arc<dyn Dataset>>,
     memory: RwLock<HashMap<String, Arc<MemoryDataset>>>,
+    /// Declared datasets marked `read_only: true`: loads only, never saved.
+    read_only: std::collections::HashSet<String>,
 }
 
 impl DataCatalog {
@@ -166,9 +174,14 @@ impl DataCatalog {
             if name.contains(['{', '}']) {
                 return Err(factory_pattern_error(name, sources.get(name).cloned()));
             }
-            let spec = spec_from_entry(name, entry, sources.get(name).cloned(), credentials)?;
+            let source = sources.get(name).cloned();
+            let (entry, read_only) = without_read_only_key(name, entry, source.as_ref())?;
+            let spec = spec_from_entry(name, &entry, source, credentials)?;
             let dataset = registry.build(&spec, context)?;
             catalog.declared.insert(name.clone(), dataset);
+            if read_only {
+                catalog.read_only.insert(name.clone());
+            }
         }
         Ok(catalog)
     }
@@ -207,9 +220,18 @@ impl DataCatalog {
         self.dataset(name).load()
     }
 
-    /// Saves `payload` to `name`.
+    /// Saves `payload` to `name`; refused for a dataset marked `read_only: true`.
     pub fn save(&self, name: &str, payload: Payload) -> Result<(), CatalogError> {
+        if self.is_read_only(name) {
+            return Err(CatalogError::ReadOnly(name.to_owned()));
+        }
         self.dataset(name).save(payload)
+    }
+
+    /// Whether the catalog marks `name` `read_only: true` (a weir key: the data is only ever
+    /// loaded, e.g. a real raw file that a generator node must never replace).
+    pub fn is_read_only(&self, name: &str) -> bool {
+        self.read_only.contains(name)
     }
 
     /// Whether `name` has data to load.
@@ -227,7 +249,29 @@ impl DataCatalog {
     }
 }
 
-/// Turns one raw catalog entry into a spec, looking up its credentials.
+/// The entry without weir's `read_only` key, and whether it was `true`.
+fn without_read_only_key(
+    name: &str,
+    entry: &serde_json::Value,
+    source: Option<&SourceLocation>,
+) -> Result<(serde_json::Value, bool), CatalogError> {
+    let Some(options) = entry.as_object().filter(|o| o.contains_key("read_only")) else {
+        return Ok((entry.clone(), false));
+    };
+    let mut options = options.clone();
+    match options.remove("read_only") {
+        Some(serde_json::Value::Bool(read_only)) => {
+            Ok((serde_json::Value::Object(options), read_only))
+        }
+        _ => Err(CatalogError::InvalidEntry {
+            dataset: name.to_owned(),
+            message: "`read_only` must be `true` or `false`".to_owned(),
+            source_location: source.cloned(),
+            hint: None,
+        }),
+    }
+}
+
 /// The error for a dataset factory key such as `"{name}_raw"`.
 fn factory_pattern_error(name: &str, source_location: Option<SourceLocation>) -> CatalogError {
     CatalogError::InvalidEntry {
@@ -309,6 +353,60 @@ fn spec_from_entry(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn catalog_of(
+        entries: serde_json::Value,
+        root: &std::path::Path,
+    ) -> Result<DataCatalog, CatalogError> {
+        let entries = entries.as_object().unwrap().clone();
+        let context = DatasetContext {
+            project_root: root.to_path_buf(),
+            save_version: "2024-01-05T10.11.12.345Z".to_owned(),
+            load_versions: HashMap::new(),
+        };
+        DataCatalog::from_config(
+            &entries,
+            &HashMap::new(),
+            &serde_json::Map::new(),
+            &DatasetRegistry::with_builtins(),
+            &context,
+        )
+    }
+
+    #[test]
+    fn a_read_only_dataset_loads_but_refuses_saves() {
+        let folder = tempfile::tempdir().unwrap();
+        crate::catalog::storage::write_atomic(&folder.path().join("real.txt"), |w| {
+            std::io::Write::write_all(w, b"the real data")
+        })
+        .unwrap();
+        let catalog = catalog_of(
+            serde_json::json!({"raw": {"type": "text", "filepath": "real.txt", "read_only": true}}),
+            folder.path(),
+        )
+        .unwrap();
+
+        assert!(catalog.is_read_only("raw"));
+        assert!(
+            matches!(catalog.load("raw").unwrap(), Payload::Text(text) if text == "the real data")
+        );
+        let error = catalog.save("raw", Payload::Text("generated".to_owned())).unwrap_err();
+        assert!(matches!(error, CatalogError::ReadOnly(_)), "{error:?}");
+        assert!(error.hint().unwrap().contains("--from-inputs raw"));
+        let kept = std::fs::read_to_string(folder.path().join("real.txt")).unwrap();
+        assert_eq!(kept, "the real data");
+    }
+
+    #[test]
+    fn read_only_must_be_a_boolean() {
+        let folder = tempfile::tempdir().unwrap();
+        let error = catalog_of(
+            serde_json::json!({"raw": {"type": "text", "filepath": "x.txt", "read_only": "yes"}}),
+            folder.path(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("`read_only` must be `true` or `false`"), "{error}");
+    }
 
     #[test]
     fn a_dataset_factory_key_is_refused_with_its_file() {

@@ -11,7 +11,8 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::files::{
-    self, ArtefactDataset, BinaryDataset, CsvDataset, JsonDataset, ParquetDataset, TextDataset, YamlDataset,
+    self, ArtefactDataset, BinaryDataset, CsvDataset, JsonDataset, ParquetDataset, TextDataset,
+    YamlDataset,
 };
 use super::{CatalogError, Dataset, DatasetContext, DatasetSpec, MemoryDataset};
 

@@ -171,6 +171,15 @@ pub enum RunError {
         /// The datasets stored there.
         datasets: Vec<String>,
     },
+    /// A node of the run writes a dataset the catalog marks `read_only: true` (found before
+    /// any work).
+    #[error("node `{node}` writes dataset `{dataset}`, which the catalog marks `read_only: true`")]
+    WritesReadOnly {
+        /// The dataset.
+        dataset: String,
+        /// The node writing it.
+        node: String,
+    },
     /// An argument type does not fit the dataset wired to it (found before any work).
     #[error(
         "node `{node}`, argument {argument}: expects `{expected}` but dataset `{dataset}` gives {found}"
@@ -269,6 +278,9 @@ impl Hinted for RunError {
             RunError::SharedLocation { .. } => Some(
                 "give each dataset its own `filepath` in the catalog, so a save never replaces another dataset's data".to_owned(),
             ),
+            RunError::WritesReadOnly { dataset, .. } => Some(format!(
+                "run without that node (e.g. `--from-inputs {dataset}`), or drop `read_only: true` from the entry of `{dataset}`"
+            )),
             RunError::MissingInputs(_) => Some(
                 "declare them in conf/base/catalog.yml, or add the pipeline that produces them"
                     .to_owned(),
@@ -728,6 +740,38 @@ mod tests {
             assert_eq!(ran, ["first", "last"], "{runner:?}");
             assert!(!catalog.exists("c").unwrap(), "a skipped node writes nothing");
             assert_eq!(value(&catalog, "d"), 4.0);
+        }
+    }
+
+    #[test]
+    fn a_run_writing_a_read_only_dataset_is_refused_before_any_work() {
+        let folder = tempfile::tempdir().unwrap();
+        let entries = serde_json::json!({
+            "doubled": {"type": "json", "filepath": "doubled.json", "read_only": true}
+        });
+        let context = crate::catalog::DatasetContext {
+            project_root: folder.path().to_path_buf(),
+            save_version: "2024-01-05T10.11.12.345Z".to_owned(),
+            load_versions: HashMap::new(),
+        };
+        let catalog = DataCatalog::from_config(
+            entries.as_object().unwrap(),
+            &HashMap::new(),
+            &serde_json::Map::new(),
+            &crate::catalog::DatasetRegistry::with_builtins(),
+            &context,
+        )
+        .unwrap();
+        catalog.save("a", 1.0.into_payload()).unwrap();
+        let pipeline = Pipeline::new([node(double, "a", "doubled").name("double")]);
+        for runner in runners() {
+            let error = runner.run_with(&pipeline, &catalog, &RunOptions::default()).unwrap_err();
+            assert!(
+                matches!(&error, RunError::WritesReadOnly { dataset, node } if dataset == "doubled" && node == "double"),
+                "{error}"
+            );
+            assert!(!error.is_node_failure(), "refused before any work");
+            assert!(!folder.path().join("doubled.json").exists());
         }
     }
 

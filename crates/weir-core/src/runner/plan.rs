@@ -18,6 +18,7 @@ use super::RunError;
 pub(crate) fn check(pipeline: &Pipeline, catalog: &DataCatalog) -> Result<(), RunError> {
     check_free_inputs(pipeline, catalog)?;
     check_shared_files(pipeline, catalog)?;
+    check_read_only(pipeline, catalog)?;
 
     let producers: HashMap<&str, (&Node, usize)> = pipeline
         .nodes()
@@ -60,6 +61,19 @@ fn check_free_inputs(pipeline: &Pipeline, catalog: &DataCatalog) -> Result<(), R
 
 /// Two datasets of the run stored at one location, one of them written by the run: a save
 /// would silently replace the other dataset's data (e.g. an output pointed at a raw input).
+/// No node of the run may write a dataset the catalog marks `read_only: true`.
+fn check_read_only(pipeline: &Pipeline, catalog: &DataCatalog) -> Result<(), RunError> {
+    for node in pipeline.sorted_nodes() {
+        if let Some(dataset) = node.outputs().iter().find(|o| catalog.is_read_only(o)) {
+            return Err(RunError::WritesReadOnly {
+                dataset: dataset.clone(),
+                node: node.node_name().to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn check_shared_files(pipeline: &Pipeline, catalog: &DataCatalog) -> Result<(), RunError> {
     let written = pipeline.all_outputs();
     let mut by_location: std::collections::BTreeMap<String, Vec<String>> =
