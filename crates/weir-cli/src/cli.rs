@@ -71,6 +71,8 @@ pub(crate) enum Command {
     /// List, show and compare recorded runs
     #[command(subcommand)]
     Runs(RunsCommand),
+    /// Draw the pipelines as a graph in the browser, or export the graph
+    Viz(VizArgs),
 }
 
 /// Which configuration to read.
@@ -338,4 +340,73 @@ pub(crate) struct ServeArgs {
     /// An extra path scoring like /v1/pipelines/<name>/predict (Vertex AI sets it)
     #[arg(long, env = "AIP_PREDICT_ROUTE", value_name = "PATH")]
     pub(crate) predict_route: Option<String>,
+}
+
+/// `viz`: a page drawing the pipelines, or `viz export`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct VizArgs {
+    #[command(subcommand)]
+    pub(crate) command: Option<VizCommand>,
+
+    /// The pipeline shown first
+    #[arg(short, long, default_value = "__default__", value_name = "NAME")]
+    pub(crate) pipeline: String,
+
+    #[command(flatten)]
+    pub(crate) config: ConfigArgs,
+
+    /// The address to listen on
+    #[arg(long, default_value = "127.0.0.1", value_name = "HOST")]
+    pub(crate) host: String,
+
+    /// The port to listen on (0: any free port)
+    #[arg(long, default_value_t = 4141, value_name = "PORT")]
+    pub(crate) port: u16,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub(crate) enum VizCommand {
+    /// Write the graph as a file (no server): HTML that works offline, SVG, Mermaid, DOT or JSON
+    Export(VizExportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct VizExportArgs {
+    /// What to write
+    #[arg(long, value_enum)]
+    pub(crate) format: VizFormat,
+
+    /// The pipeline to draw
+    #[arg(short, long, default_value = "__default__", value_name = "NAME")]
+    pub(crate) pipeline: String,
+
+    /// The file to write [default: stdout]
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+
+    /// Draw parameter inputs too
+    #[arg(long)]
+    pub(crate) parameters: bool,
+
+    /// Draw these namespaces as one box each (comma-separated or repeated)
+    #[arg(long, value_delimiter = ',', value_name = "NAMESPACES")]
+    pub(crate) collapse: Vec<String>,
+
+    #[command(flatten)]
+    pub(crate) config: ConfigArgs,
+}
+
+/// The formats of `viz export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum VizFormat {
+    /// One self-contained page (works offline).
+    Html,
+    /// A picture, laid out like the page.
+    Svg,
+    /// A Mermaid flowchart.
+    Mermaid,
+    /// A Graphviz digraph.
+    Dot,
+    /// The graph model with its layout.
+    Json,
 }

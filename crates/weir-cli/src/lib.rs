@@ -20,6 +20,7 @@ mod progress;
 mod recording;
 mod report;
 mod run_config;
+mod standalone;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,7 @@ use clap::{CommandFactory, Parser};
 use weir_core::project::ProjectDefinition;
 
 pub use report::{EXIT_NODE_FAILED, EXIT_USAGE};
+pub use standalone::standalone_main;
 
 /// Kedro spells `--load-versions` `-lv`, a two-letter short flag that clap cannot declare:
 /// rewrite it before parsing.

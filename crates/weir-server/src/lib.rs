@@ -43,6 +43,7 @@ mod metrics;
 mod openapi;
 mod served;
 pub mod table;
+pub mod viz;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -1,14 +1,13 @@
 //! The standalone `weir` command.
 //!
-//! A project's pipelines are compiled into the project's own binary, so `weir run` belongs
-//! there (`cargo run -- run` inside the project). This binary serves what needs no project
-//! code: the catalog of any `conf/` folder, `--version` and help. With no pipelines
-//! registered, `pipeline list` prints nothing and `run` explains where to run from.
+//! A project's pipelines are compiled into the project's own binary. This binary creates
+//! projects (`weir new`, `weir pipeline create/delete`), reports on the set-up (`weir info`),
+//! prints shell completions, and inside a project hands every other command (`weir run`,
+//! `weir catalog list`, ...) to the project's binary through `cargo run`. See
+//! `weir_cli::standalone_main`.
 
 use std::process::ExitCode;
 
-use weir_core::pipeline::PipelineRegistry;
-
 fn main() -> ExitCode {
-    weir_cli::main(PipelineRegistry::new())
+    weir_cli::standalone_main()
 }

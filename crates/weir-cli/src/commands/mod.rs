@@ -1,10 +1,15 @@
 //! One module per command; [`dispatch`] finds the project and hands it to the right one.
 
 mod catalog;
+pub(crate) mod forward;
+pub(crate) mod info;
+pub(crate) mod new;
 mod pipeline;
 mod run;
 mod runs;
+pub(crate) mod scaffold;
 mod serve;
+mod viz;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,6 +35,7 @@ pub(crate) fn dispatch(project: ProjectDefinition, cli: Cli) -> ExitCode {
         Command::Pipeline(PipelineCommand::List(args)) => pipeline::list(&project, &args),
         Command::Pipeline(PipelineCommand::Describe(args)) => pipeline::describe(&project, &args),
         Command::Serve(args) => serve::serve(project, &root, &args),
+        Command::Viz(args) => viz::viz(project, &root, &cli.global, &args),
     }
 }
 

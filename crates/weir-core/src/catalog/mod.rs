@@ -376,7 +376,7 @@ mod tests {
     #[test]
     fn a_read_only_dataset_loads_but_refuses_saves() {
         let folder = tempfile::tempdir().unwrap();
-        crate::catalog::storage::write_atomic(&folder.path().join("real.txt"), |w| {
+        storage::write_atomic(&folder.path().join("real.txt"), |w| {
             std::io::Write::write_all(w, b"the real data")
         })
         .unwrap();
