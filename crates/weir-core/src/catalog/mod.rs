@@ -355,7 +355,7 @@ mod tests {
     use super::*;
 
     fn catalog_of(
-        entries: serde_json::Value,
+        entries: &serde_json::Value,
         root: &std::path::Path,
     ) -> Result<DataCatalog, CatalogError> {
         let entries = entries.as_object().unwrap().clone();
@@ -381,7 +381,7 @@ mod tests {
         })
         .unwrap();
         let catalog = catalog_of(
-            serde_json::json!({"raw": {"type": "text", "filepath": "real.txt", "read_only": true}}),
+            &serde_json::json!({"raw": {"type": "text", "filepath": "real.txt", "read_only": true}}),
             folder.path(),
         )
         .unwrap();
@@ -401,7 +401,7 @@ mod tests {
     fn read_only_must_be_a_boolean() {
         let folder = tempfile::tempdir().unwrap();
         let error = catalog_of(
-            serde_json::json!({"raw": {"type": "text", "filepath": "x.txt", "read_only": "yes"}}),
+            &serde_json::json!({"raw": {"type": "text", "filepath": "x.txt", "read_only": "yes"}}),
             folder.path(),
         )
         .unwrap_err();
