@@ -19,6 +19,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test"
 cargo test --workspace --locked
 
+step "browser test (weir viz in headless Chromium)"
+./scripts/browser-test.sh
+
 step "starter projects (weir new, built and run)"
 ./scripts/starter-test.sh
 
