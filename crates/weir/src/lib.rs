@@ -29,7 +29,9 @@ mod node_error;
 
 pub use node_error::NodeError;
 pub use weir_cli::{main, run_with_args};
-pub use weir_core::{catalog, config, data, error, hooks, pipeline, polars, project, records, runner};
+pub use weir_core::{
+    catalog, config, data, error, hooks, pipeline, polars, project, records, runner,
+};
 
 /// Logging for nodes: events join the run's log (`weir::tracing::info!(...)`).
 pub use tracing;
