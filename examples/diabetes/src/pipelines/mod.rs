@@ -11,7 +11,11 @@
 //! - `feature_importances`: the forest's impurity importances as a table and a bar chart.
 //! - `inference`: class and probabilities for every row of the unlabelled table.
 //! - `__default__`: every pipeline except `hyperparameter_search`, which runs on demand.
+//!
+//! `weir pipeline create NAME` adds a module and registers it between the `weir:` marker
+//! comments below (outside `__default__`); `weir pipeline delete NAME` removes both.
 
+// weir:pipeline-modules:start
 pub mod backtest;
 pub mod data_engineering;
 pub mod data_generation;
@@ -19,6 +23,7 @@ pub mod feature_importances;
 pub mod hyperparameter_search;
 pub mod inference;
 pub mod training;
+// weir:pipeline-modules:end
 
 use weir::polars::prelude::{DataType, IdxCa, IdxSize, col, lit};
 use weir::prelude::*;
@@ -34,6 +39,7 @@ pub fn registry() -> PipelineRegistry {
         + feature_importances::pipeline()
         + inference::pipeline();
     PipelineRegistry::new()
+        // weir:pipeline-registry:start
         .with("data_generation", data_generation::pipeline())
         .with("data_engineering", data_engineering::pipeline())
         .with("training", training::pipeline())
@@ -41,6 +47,7 @@ pub fn registry() -> PipelineRegistry {
         .with("backtest", backtest::pipeline())
         .with("feature_importances", feature_importances::pipeline())
         .with("inference", inference::pipeline())
+        // weir:pipeline-registry:end
         .with("__default__", default)
 }
 
@@ -58,8 +65,9 @@ pub fn features_and_labels(
     table: &DataFrame,
     groups: &ColumnGroups,
 ) -> NodeResult<(DataFrame, Vec<usize>)> {
-    let features =
-        groups.cast(table.clone())?.select(groups.features.iter().map(String::as_str))?;
+    let features = groups
+        .cast(table.clone(), "model_input_table")?
+        .select(groups.features.iter().map(String::as_str))?;
     let labels = table.column(&groups.target)?.cast(&DataType::UInt32)?;
     let labels = labels.u32()?.into_no_null_iter().map(|code| code as usize).collect();
     Ok((features, labels))

@@ -5,10 +5,15 @@
 //! - `model_train`: fit a multinomial logistic regression and report on the test split.
 //! - `model_predict`: score new flowers with the fitted scaler, model and encoder.
 //! - `__default__`: all three.
+//!
+//! `weir pipeline create NAME` adds a module and registers it between the `weir:` marker
+//! comments below; `weir pipeline delete NAME` removes both.
 
+// weir:pipeline-modules:start
 pub mod data_engineering;
 pub mod model_predict;
 pub mod model_train;
+// weir:pipeline-modules:end
 
 use serde::{Deserialize, Serialize};
 use weir::prelude::*;
@@ -30,9 +35,11 @@ pub struct Columns {
 /// Every pipeline of the project, with `__default__` running them all.
 pub fn registry() -> PipelineRegistry {
     PipelineRegistry::new()
+        // weir:pipeline-registry:start
         .with("data_engineering", data_engineering::pipeline())
         .with("model_train", model_train::pipeline())
         .with("model_predict", model_predict::pipeline())
+        // weir:pipeline-registry:end
         .with_default_of_all()
 }
 

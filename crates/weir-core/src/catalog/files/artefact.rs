@@ -33,7 +33,7 @@
 
 use std::sync::Arc;
 
-use crate::catalog::{CatalogError, DataStamp, Dataset, DatasetContext, DatasetSpec};
+use crate::catalog::{CatalogError, Dataset, DatasetContext, DatasetSpec};
 use crate::data::{DataKind, EncodedArtefact, Payload};
 
 use super::{EntryKeys, FileEntry, FileTarget};
@@ -112,10 +112,6 @@ impl Dataset for ArtefactDataset {
         self.target.write_bytes(&bytes)
     }
 
-    fn exists(&self) -> Result<bool, CatalogError> {
-        self.target.exists()
-    }
-
     fn loads(&self) -> Option<DataKind> {
         Some(DataKind::Object)
     }
@@ -124,21 +120,7 @@ impl Dataset for ArtefactDataset {
         matches!(kind, DataKind::Object | DataKind::Structured)
     }
 
-    fn location(&self) -> Option<String> {
-        Some(self.target.location())
-    }
-
-    fn versions(&self) -> Result<Vec<String>, CatalogError> {
-        self.target.versions()
-    }
-
-    fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
-        self.target.stamp()
-    }
-
-    fn saved_stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
-        self.target.saved_stamp()
-    }
+    delegate_to_file_target!();
 }
 
 /// The bytes of an artefact file holding `body`, a value of type `type_name`.

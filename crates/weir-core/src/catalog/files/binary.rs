@@ -11,7 +11,7 @@
 //! options (`save_args: {format: png, dpi: ...}`) are refused with a message, since the node
 //! decides the encoding.
 
-use crate::catalog::{CatalogError, DataStamp, Dataset, DatasetContext, DatasetSpec};
+use crate::catalog::{CatalogError, Dataset, DatasetContext, DatasetSpec};
 use crate::data::{DataKind, Payload};
 
 use super::{EntryKeys, FileEntry, FileTarget};
@@ -50,10 +50,6 @@ impl Dataset for BinaryDataset {
         self.target.write_bytes(&bytes)
     }
 
-    fn exists(&self) -> Result<bool, CatalogError> {
-        self.target.exists()
-    }
-
     fn loads(&self) -> Option<DataKind> {
         Some(DataKind::Bytes)
     }
@@ -62,21 +58,7 @@ impl Dataset for BinaryDataset {
         kind == DataKind::Bytes
     }
 
-    fn location(&self) -> Option<String> {
-        Some(self.target.location())
-    }
-
-    fn versions(&self) -> Result<Vec<String>, CatalogError> {
-        self.target.versions()
-    }
-
-    fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
-        self.target.stamp()
-    }
-
-    fn saved_stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
-        self.target.saved_stamp()
-    }
+    delegate_to_file_target!();
 }
 
 #[cfg(test)]

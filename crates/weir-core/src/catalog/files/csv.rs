@@ -32,7 +32,7 @@ use polars::prelude::{
 };
 use serde_json::Value;
 
-use crate::catalog::{CatalogError, DataStamp, Dataset, DatasetContext, DatasetSpec};
+use crate::catalog::{CatalogError, Dataset, DatasetContext, DatasetSpec};
 use crate::data::{DataKind, Payload};
 
 use super::{Args, EntryKeys, FileEntry, FileTarget, frame_of};
@@ -166,10 +166,6 @@ impl Dataset for CsvDataset {
         })
     }
 
-    fn exists(&self) -> Result<bool, CatalogError> {
-        self.target.exists()
-    }
-
     fn loads(&self) -> Option<DataKind> {
         Some(DataKind::Frame)
     }
@@ -178,21 +174,7 @@ impl Dataset for CsvDataset {
         matches!(kind, DataKind::Frame | DataKind::Lazy)
     }
 
-    fn location(&self) -> Option<String> {
-        Some(self.target.location())
-    }
-
-    fn versions(&self) -> Result<Vec<String>, CatalogError> {
-        self.target.versions()
-    }
-
-    fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
-        self.target.stamp()
-    }
-
-    fn saved_stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
-        self.target.saved_stamp()
-    }
+    delegate_to_file_target!();
 }
 
 fn read_options(args: &Args<'_>) -> Result<CsvReadOptions, CatalogError> {

@@ -20,7 +20,7 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_json::ser::{Formatter, PrettyFormatter, Serializer};
 
-use crate::catalog::{CatalogError, DataStamp, Dataset, DatasetContext, DatasetSpec};
+use crate::catalog::{CatalogError, Dataset, DatasetContext, DatasetSpec};
 use crate::data::{DataKind, Payload};
 
 use super::{EntryKeys, FileEntry, FileTarget};
@@ -92,10 +92,6 @@ impl Dataset for JsonDataset {
         self.target.write_bytes(text.as_bytes())
     }
 
-    fn exists(&self) -> Result<bool, CatalogError> {
-        self.target.exists()
-    }
-
     fn loads(&self) -> Option<DataKind> {
         Some(DataKind::Structured)
     }
@@ -104,21 +100,7 @@ impl Dataset for JsonDataset {
         matches!(kind, DataKind::Structured | DataKind::Object | DataKind::Text)
     }
 
-    fn location(&self) -> Option<String> {
-        Some(self.target.location())
-    }
-
-    fn versions(&self) -> Result<Vec<String>, CatalogError> {
-        self.target.versions()
-    }
-
-    fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
-        self.target.stamp()
-    }
-
-    fn saved_stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
-        self.target.saved_stamp()
-    }
+    delegate_to_file_target!();
 }
 
 /// The structured view of `payload`, or a save error naming what it was.

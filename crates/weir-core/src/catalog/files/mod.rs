@@ -25,6 +25,36 @@
 //!
 //! This module uses `catalog`'s dataset, storage and version modules, `data` and `error`.
 
+/// The `Dataset` methods every file dataset answers from its `target: FileTarget` field:
+/// `exists`, `location`, `versions`, `stamp` and `saved_stamp`. Used inside `impl Dataset`.
+macro_rules! delegate_to_file_target {
+    () => {
+        fn exists(&self) -> Result<bool, $crate::catalog::CatalogError> {
+            self.target.exists()
+        }
+
+        fn location(&self) -> Option<String> {
+            Some(self.target.location())
+        }
+
+        fn versions(&self) -> Result<Vec<String>, $crate::catalog::CatalogError> {
+            self.target.versions()
+        }
+
+        fn stamp(
+            &self,
+        ) -> Result<Option<$crate::catalog::DataStamp>, $crate::catalog::CatalogError> {
+            self.target.stamp()
+        }
+
+        fn saved_stamp(
+            &self,
+        ) -> Result<Option<$crate::catalog::DataStamp>, $crate::catalog::CatalogError> {
+            self.target.saved_stamp()
+        }
+    };
+}
+
 mod args;
 pub mod artefact;
 pub mod binary;

@@ -15,7 +15,7 @@ use std::io;
 use polars::prelude::{ParquetCompression, ParquetReader, ParquetWriter, SerReader};
 use serde_json::Value;
 
-use crate::catalog::{CatalogError, DataStamp, Dataset, DatasetContext, DatasetSpec};
+use crate::catalog::{CatalogError, Dataset, DatasetContext, DatasetSpec};
 use crate::data::{DataKind, Payload};
 
 use super::{Args, EntryKeys, FileEntry, FileTarget, frame_of};
@@ -103,10 +103,6 @@ impl Dataset for ParquetDataset {
         })
     }
 
-    fn exists(&self) -> Result<bool, CatalogError> {
-        self.target.exists()
-    }
-
     fn loads(&self) -> Option<DataKind> {
         Some(DataKind::Frame)
     }
@@ -115,21 +111,7 @@ impl Dataset for ParquetDataset {
         matches!(kind, DataKind::Frame | DataKind::Lazy)
     }
 
-    fn location(&self) -> Option<String> {
-        Some(self.target.location())
-    }
-
-    fn versions(&self) -> Result<Vec<String>, CatalogError> {
-        self.target.versions()
-    }
-
-    fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
-        self.target.stamp()
-    }
-
-    fn saved_stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
-        self.target.saved_stamp()
-    }
+    delegate_to_file_target!();
 }
 
 fn compression(args: &Args<'_>) -> Result<ParquetCompression, CatalogError> {

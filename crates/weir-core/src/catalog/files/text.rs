@@ -7,7 +7,7 @@
 //!
 //! UTF-8 only; line endings are kept as they are, never translated.
 
-use crate::catalog::{CatalogError, DataStamp, Dataset, DatasetContext, DatasetSpec};
+use crate::catalog::{CatalogError, Dataset, DatasetContext, DatasetSpec};
 use crate::data::{DataKind, Payload};
 
 use super::{EntryKeys, FileEntry, FileTarget};
@@ -68,10 +68,6 @@ impl Dataset for TextDataset {
         self.target.write_bytes(text.as_bytes())
     }
 
-    fn exists(&self) -> Result<bool, CatalogError> {
-        self.target.exists()
-    }
-
     fn loads(&self) -> Option<DataKind> {
         Some(DataKind::Text)
     }
@@ -80,21 +76,7 @@ impl Dataset for TextDataset {
         kind == DataKind::Text
     }
 
-    fn location(&self) -> Option<String> {
-        Some(self.target.location())
-    }
-
-    fn versions(&self) -> Result<Vec<String>, CatalogError> {
-        self.target.versions()
-    }
-
-    fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
-        self.target.stamp()
-    }
-
-    fn saved_stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
-        self.target.saved_stamp()
-    }
+    delegate_to_file_target!();
 }
 
 #[cfg(test)]
