@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Generates a project from each `weir new` starter in a temporary folder, builds it against this
-# checkout's crates (`--weir-path`), runs its tests and `weir run`, and checks the files the run
-# writes. Then it adds and removes a pipeline in the `empty` project.
+# checkout's crates (`weir new`'s default: the checkout `weir` was built from), runs its tests
+# and `weir run`, and checks the files the run writes. In the `empty` project it adds two
+# pipelines (their nodes must not clash in `__default__`) and removes one.
 #
 # Usage: scripts/starter-test.sh [STARTER...]   (default: empty iris diabetes)
 #
@@ -21,8 +22,7 @@ starters=("$@")
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
 export WEIR_COURSE_DATA="${WEIR_COURSE_DATA:-$(cd "$repo/.." && pwd)/shared/data/course}"
-export WEIR_PATH="$repo/crates/weir"
-unset WEIR_PROJECT_DIR WEIR_ENV WEIR_RUNS_DB RUST_LOG
+unset WEIR_PATH WEIR_PROJECT_DIR WEIR_ENV WEIR_RUNS_DB RUST_LOG
 
 step "cargo build -p weir-cli --bin weir"
 cargo build -p weir-cli --bin weir --locked
@@ -48,10 +48,12 @@ for starter in "${starters[@]}"; do
     "$weir" new "$name" --starter "$starter" --path "$work"
     # The workspace's lock file pins the same dependency versions, so nothing is rebuilt.
     cp "$repo/Cargo.lock" "$project/Cargo.lock"
+    grep -qx "weir = { path = \"$(cd "$repo/crates/weir" && pwd -P)\" }" "$project/Cargo.toml" \
+        || fail "$starter: Cargo.toml does not depend on this checkout's crates/weir"
 
     if [ "$starter" = empty ]; then
-        step "weir pipeline create greeting ($starter)"
-        (cd "$project" && "$weir" pipeline create greeting)
+        step "weir pipeline create greeting, then farewell ($starter)"
+        (cd "$project" && "$weir" pipeline create greeting && "$weir" pipeline create farewell)
     fi
 
     step "cargo test ($starter)"
@@ -74,7 +76,7 @@ for starter in "${starters[@]}"; do
 
     if [ "$starter" = empty ]; then
         step "weir pipeline delete greeting ($starter)"
-        (cd "$project" && "$weir" pipeline delete greeting)
+        (cd "$project" && "$weir" pipeline delete greeting --yes)
         [ ! -e "$project/src/pipelines/greeting.rs" ] || fail "greeting.rs was not removed"
         (cd "$project" && cargo test --quiet)
     fi

@@ -34,6 +34,7 @@ fn main() {
         out.push_str(&starter(name, &root.join("examples").join(name), &workspace));
     }
     out.push_str("];\n");
+    out.push_str(&workspace_crate_names(&workspace));
 
     let target = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
     std::fs::write(target.join("starters.rs"), out).expect("OUT_DIR is writable");
@@ -103,6 +104,23 @@ fn starter(name: &str, dir: &Path, workspace: &str) -> String {
     }
     text.push_str("        ],\n    },\n");
     text
+}
+
+/// `WORKSPACE_DEPENDENCIES`: every key of `[workspace.dependencies]` (weir's own crates and the
+/// crates they use), names a generated project or pipeline may not take.
+fn workspace_crate_names(workspace: &str) -> String {
+    let mut names: Vec<&str> = section_lines(workspace, "[workspace.dependencies]")
+        .into_iter()
+        .filter(|line| !line.starts_with([' ', '\t', '#', ']', '"']))
+        .filter_map(|line| line.split('=').next().map(str::trim))
+        .filter(|key| {
+            !key.is_empty()
+                && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    format!("pub(crate) static WORKSPACE_DEPENDENCIES: &[&str] = &{names:?};\n")
 }
 
 /// Every file under `dir/top`, as `/`-separated paths relative to `dir`.

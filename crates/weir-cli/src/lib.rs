@@ -52,7 +52,14 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let args: Vec<std::ffi::OsString> = args.into_iter().map(kedro_short_flags).collect();
+    let mut args: Vec<std::ffi::OsString> = args.into_iter().map(kedro_short_flags).collect();
+    // Forwarded by the standalone `weir` (which sets WEIR_COMMAND_NAME=weir): usage lines then
+    // name `weir`, the command the user typed, not the project's binary.
+    if let (Some(program), Some(name)) =
+        (args.first_mut(), std::env::var_os("WEIR_COMMAND_NAME").filter(|n| !n.is_empty()))
+    {
+        *program = name;
+    }
     let args = match run_config::apply(&cli::Cli::command(), args) {
         Ok(args) => args,
         Err(message) => {

@@ -44,8 +44,19 @@ pub(crate) enum StandaloneCommand {
 pub(crate) enum PipelineScaffoldCommand {
     /// Add a pipeline: a module in `src/pipelines/`, its parameters file and a test
     Create(PipelineNameArgs),
-    /// Remove a pipeline made by `weir pipeline create`
-    Delete(PipelineNameArgs),
+    /// Remove a pipeline made by `weir pipeline create` (asks first)
+    Delete(PipelineDeleteArgs),
+}
+
+/// The pipeline to delete.
+#[derive(Debug, clap::Args)]
+pub(crate) struct PipelineDeleteArgs {
+    /// The pipeline's name
+    pub(crate) name: String,
+
+    /// Delete without asking (required when stdin is not a terminal)
+    #[arg(short = 'y', long)]
+    pub(crate) yes: bool,
 }
 
 /// The pipeline to create or delete.
@@ -83,7 +94,7 @@ pub fn standalone_main() -> ExitCode {
         || (first == Some("pipeline") && matches!(second, None | Some("create" | "delete")));
     if is_own {
         return match command().try_get_matches_from(&args) {
-            Ok(matches) => run_own(&matches),
+            Ok(matches) => run_own(&matches, &args),
             Err(error) => report::clap_error(&error),
         };
     }
@@ -107,7 +118,7 @@ pub fn standalone_main() -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-fn run_own(matches: &ArgMatches) -> ExitCode {
+fn run_own(matches: &ArgMatches, args: &[OsString]) -> ExitCode {
     let Some((name, sub)) = matches.subcommand() else {
         // No command at all: show the help, as clap does for a missing subcommand.
         let _ignored = command().print_help();
@@ -115,14 +126,16 @@ fn run_own(matches: &ArgMatches) -> ExitCode {
     };
     if name == "pipeline" {
         return match PipelineScaffoldCommand::from_arg_matches(sub) {
-            Ok(PipelineScaffoldCommand::Create(args)) => new::pipeline_create(&args.name),
-            Ok(PipelineScaffoldCommand::Delete(args)) => new::pipeline_delete(&args.name),
+            Ok(PipelineScaffoldCommand::Create(create)) => new::pipeline_create(&create.name),
+            Ok(PipelineScaffoldCommand::Delete(delete)) => {
+                new::pipeline_delete(&delete.name, delete.yes)
+            }
             Err(error) => report::clap_error(&error),
         };
     }
     match StandaloneCommand::from_arg_matches(matches) {
         Ok(StandaloneCommand::New(args)) => new::new(&args),
-        Ok(StandaloneCommand::Info) => info::info(),
+        Ok(StandaloneCommand::Info) => info::info(explicit_project_dir(args)),
         Ok(StandaloneCommand::Completions { shell }) => {
             let mut command = command();
             let mut script = Vec::new();

@@ -58,6 +58,12 @@ fn invalid_project_names_are_refused_with_a_hint() {
         ("my.project", "invalid project name `my.project`: `.` is not allowed in a crate name"),
         ("fn", "invalid project name `fn`: it is a Rust keyword or a reserved crate name"),
         ("weir", "invalid project name `weir`: it is a Rust keyword or a reserved crate name"),
+        ("Foo", "invalid project name `Foo`: it has uppercase letters"),
+        ("serde", "invalid project name `serde`: it is the name of the `serde` crate"),
+        ("weir-core", "invalid project name `weir-core`: it is the name of the `weir-core` crate"),
+        ("weir_ml", "invalid project name `weir_ml`: it is the name of the `weir-ml` crate"),
+        ("polars", "invalid project name `polars`: it is the name of the `polars` crate"),
+        ("serde_json", "invalid project name `serde_json`: it is the name of the `serde_json`"),
     ] {
         let (code, _, stderr) = weir(dir.path(), &["new", name]);
         assert_eq!(code, 2, "{name}: {stderr}");
@@ -114,13 +120,18 @@ fn the_empty_starter_writes_the_whole_layout() {
 
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
     assert!(manifest.contains("name = \"spaceflights\""), "{manifest}");
-    assert!(manifest.contains(&format!("weir = \"{}\"", env!("CARGO_PKG_VERSION"))), "{manifest}");
+    // Never a crates.io `weir` (that name belongs to another project): this checkout's crate.
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("../weir").canonicalize().unwrap();
+    let expected = format!("weir = {{ path = {:?} }}", checkout.display().to_string());
+    assert!(manifest.lines().any(|line| line == expected), "{expected} in {manifest}");
+    assert!(!manifest.contains("weir = \""), "{manifest}");
     assert!(manifest.lines().any(|line| line == "[workspace]"), "its own workspace: {manifest}");
     let main = std::fs::read_to_string(root.join("src/main.rs")).unwrap();
     assert!(main.contains("weir::main(spaceflights::registry())"), "{main}");
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     assert!(readme.contains("No data in git") && readme.contains("No credentials in git"));
     assert!(readme.contains("cargo test") && readme.contains("weir run"));
+    assert!(!readme.contains("example.invalid"), "no invented URLs: {readme}");
 }
 
 #[test]
@@ -141,6 +152,7 @@ fn gitignore_keeps_data_local_config_credentials_and_build_output_out() {
             "!/conf/local/.gitkeep",
             "**/credentials*.yml",
             "/.weir/",
+            ".env",
         ]
     );
 }
@@ -165,6 +177,19 @@ fn the_iris_starter_renames_the_crate() {
     assert!(support.contains("CARGO_BIN_EXE_flowers") && !support.contains("CARGO_BIN_EXE_iris"));
     let ignore = String::from_utf8(files[".gitignore"].clone()).unwrap();
     assert!(ignore.contains("!/data/01_raw/iris.csv"), "{ignore}");
+    let readme = String::from_utf8(files["README.md"].clone()).unwrap();
+    assert!(readme.contains("WEIR_COURSE_DATA=<folder holding iris_train.csv> cargo test"));
+}
+
+#[test]
+fn the_diabetes_starter_says_how_to_find_the_course_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = weir(dir.path(), &["new", "sugar", "--starter", "diabetes"]);
+    assert_eq!(code, 0, "{stderr}");
+    for text in [stdout, std::fs::read_to_string(dir.path().join("sugar/README.md")).unwrap()] {
+        assert!(text.contains("WEIR_COURSE_DATA=<folder holding diabetes_predict.csv>"), "{text}");
+        assert!(text.contains("--params diabetes_predict_path=<file>"), "{text}");
+    }
 }
 
 #[test]
@@ -198,9 +223,42 @@ fn pipeline_create_then_delete_restores_the_project() {
     assert_eq!(code, 2);
     assert!(stderr.contains("pipeline `data_processing` already exists"), "{stderr}");
 
-    let (code, _, stderr) = weir(&root, &["pipeline", "delete", "data_processing"]);
+    let (code, _, stderr) = weir(&root, &["pipeline", "delete", "data_processing", "--yes"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(snapshot(&root), before, "delete undoes create exactly");
+}
+
+#[test]
+fn pipeline_delete_without_a_terminal_needs_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = new_empty(dir.path(), "spaceflights");
+    let (code, _, stderr) = weir(&root, &["pipeline", "create", "reporting"]);
+    assert_eq!(code, 0, "{stderr}");
+    let created = snapshot(&root);
+
+    // `Command::output` gives the child a null stdin: not a terminal.
+    let (code, _, stderr) = weir(&root, &["pipeline", "delete", "reporting"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("would delete 3 file(s)"), "{stderr}");
+    for file in ["src/pipelines/reporting.rs", "conf/base/parameters_reporting.yml"] {
+        assert!(stderr.contains(file), "{file} listed: {stderr}");
+    }
+    assert!(stderr.contains("hint: ") && stderr.contains("--yes"), "{stderr}");
+    assert_eq!(snapshot(&root), created, "nothing deleted");
+}
+
+#[test]
+fn pipelines_get_node_names_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = new_empty(dir.path(), "spaceflights");
+    for name in ["first", "second"] {
+        let (code, _, stderr) = weir(&root, &["pipeline", "create", name]);
+        assert_eq!(code, 0, "{stderr}");
+        let module = std::fs::read_to_string(root.join(format!("src/pipelines/{name}.rs")));
+        let module = module.unwrap();
+        // `__default__` joins every pipeline: node names must differ between them.
+        assert!(module.contains(&format!(".name(\"{name}_greet\")")), "{module}");
+    }
 }
 
 #[test]
@@ -208,11 +266,13 @@ fn pipeline_commands_refuse_bad_names_and_unknown_pipelines() {
     let dir = tempfile::tempdir().unwrap();
     let root = new_empty(dir.path(), "spaceflights");
     let before = snapshot(&root);
-    for name in ["../escape", "Upper", "fn", "mod", "a-b", ""] {
+    for name in ["../escape", "Upper", "fn", "mod", "a-b", "", "weir", "polars", "serde"] {
         let (code, _, stderr) = weir(&root, &["pipeline", "create", name]);
         assert_eq!(code, 2, "{name}: {stderr}");
         assert!(stderr.contains("invalid pipeline name"), "{stderr}");
     }
+    let (_, _, stderr) = weir(&root, &["pipeline", "create", "serde"]);
+    assert!(stderr.contains("the `serde` crate the project depends on"), "{stderr}");
     let (code, _, stderr) = weir(&root, &["pipeline", "delete", "nowhere"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("no pipeline `nowhere` in `src/pipelines/mod.rs`"), "{stderr}");
@@ -239,6 +299,17 @@ fn info_names_the_project_found() {
     assert!(stdout.contains("WEIR_ENV="), "{stdout}");
     let (_, stdout, _) = weir(dir.path(), &["info"]);
     assert!(stdout.contains("project: none found"), "{stdout}");
+    let root_text = root.to_str().unwrap();
+    let (_, stdout, _) = weir(dir.path(), &["--project-dir", root_text, "info"]);
+    assert!(stdout.contains(&format!("project: {}", root.display())), "--project-dir: {stdout}");
+    let output = Command::new(env!("CARGO_BIN_EXE_weir"))
+        .arg("info")
+        .current_dir(dir.path())
+        .env("WEIR_PROJECT_DIR", &root)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(&format!("project: {}", root.display())), "env: {stdout}");
 }
 
 #[test]

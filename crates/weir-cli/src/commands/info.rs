@@ -1,5 +1,6 @@
 //! `weir info`: weir's version, the Rust toolchain, the starters in this build, the project
-//! found from the current folder and the environment variables weir reads.
+//! found from `--project-dir` (or `WEIR_PROJECT_DIR`, else the current folder) and the
+//! environment variables weir reads.
 //!
 //! Only variable names weir itself reads are shown, never credentials; `rustc` and `cargo`
 //! are asked for their versions by running them.
@@ -21,8 +22,9 @@ const VARIABLES: [&str; 7] = [
     "CARGO_TARGET_DIR",
 ];
 
-/// Prints the report.
-pub(crate) fn info() -> ExitCode {
+/// Prints the report, for the project found from `project_dir` (`--project-dir` or
+/// `WEIR_PROJECT_DIR`) or else from the current folder.
+pub(crate) fn info(project_dir: Option<PathBuf>) -> ExitCode {
     let mut text = format!("weir {}\n", scaffold::WEIR_VERSION);
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let _ = writeln!(text, "rustc: {}", tool_version("rustc".as_ref()));
@@ -39,7 +41,8 @@ pub(crate) fn info() -> ExitCode {
         .collect();
     let _ = writeln!(text, "starters: {}", starters.join(", "));
 
-    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let here = project_dir
+        .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
     match scaffold::find_cargo_project(&here) {
         Some(root) => {
             let _ = writeln!(text, "project: {}", root.display());

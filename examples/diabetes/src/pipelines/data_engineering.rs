@@ -9,6 +9,9 @@ use weir::prelude::*;
 
 use crate::dictionary::ColumnGroups;
 
+/// The raw labelled dataset, as the catalog names it.
+const RAW: &str = "diabetes_raw";
+
 /// The `target` parameters: the label column and which of its codes mean 0 and 1.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,9 +49,16 @@ pub fn prepare_table(
     target: Params<TargetParams>,
 ) -> NodeResult<(DataFrame, Params<ColumnGroups>)> {
     let groups = ColumnGroups::from_dictionary(&dictionary, &target.column)?;
+    if raw.height() == 0 {
+        return Err(NodeError::with_hint(
+            NodeError::msg(format!("`{RAW}` has no rows")),
+            "the file holds only a header; run the data_generation pipeline or point \
+             `diabetes_raw_path` at a table with rows",
+        ));
+    }
     let Ok(label) = raw.column(&target.column) else {
         return Err(NodeError::with_hint(
-            NodeError::msg(format!("the training table has no target column `{}`", target.column)),
+            NodeError::msg(format!("`{RAW}` has no target column `{}`", target.column)),
             "set `target.column` in parameters_data_engineering.yml",
         ));
     };
@@ -59,11 +69,23 @@ pub fn prepare_table(
     let missing = columns.iter().find(|name| raw.column(name).is_err());
     if let Some(name) = missing {
         return Err(NodeError::with_hint(
-            NodeError::msg(format!("the training table has no column `{name}`")),
+            NodeError::msg(format!("`{RAW}` has no column `{name}`")),
             "the data dictionary lists it; add it to the table or remove its row",
         ));
     }
-    let mut table = groups.cast(raw.select(columns)?)?;
+    let ignored: Vec<String> = raw
+        .get_column_names()
+        .into_iter()
+        .filter(|name| !columns.contains(&name.as_str()))
+        .map(|name| format!("`{name}`"))
+        .collect();
+    if !ignored.is_empty() {
+        weir::tracing::warn!(
+            "`{RAW}` has column(s) the data dictionary does not list, which are dropped: {}",
+            ignored.join(", ")
+        );
+    }
+    let mut table = groups.cast(raw.select(columns)?, RAW)?;
     table.with_column(label)?;
     Ok((table, Params(groups)))
 }
@@ -99,6 +121,23 @@ fn binarise(label: &Column, target: &TargetParams) -> NodeResult<Column> {
 /// Adds a `split` column with exact, seeded counts per split.
 pub fn add_split(table: DataFrame, split: Params<SplitParams>) -> NodeResult<DataFrame> {
     let ratios = [("train", split.train), ("validate", split.validate), ("test", split.test)];
+    for (name, fraction) in ratios {
+        if !fraction.is_finite() || !(0.0..=1.0).contains(&fraction) {
+            return Err(NodeError::with_hint(
+                NodeError::msg(format!("`split.{name}` is {fraction}; a fraction is 0 to 1")),
+                "fix it in parameters_data_engineering.yml",
+            ));
+        }
+    }
+    let total: f64 = ratios.iter().map(|(_, fraction)| fraction).sum();
+    if (total - 1.0).abs() > 1e-9 {
+        return Err(NodeError::with_hint(
+            NodeError::msg(format!(
+                "`split.train` + `split.validate` + `split.test` is {total}, not 1"
+            )),
+            "make the fractions in parameters_data_engineering.yml sum to 1",
+        ));
+    }
     let labels = assign_split(table.height(), &ratios, split.seed)?;
 
     let mut table = table;

@@ -26,11 +26,24 @@ pub fn importance_table(model: Artefact<FittedModelPipeline>) -> NodeResult<Data
     Ok(table)
 }
 
+/// The `feature_importances` parameters, checked. This node needs no other input, so it runs
+/// before training and a bad value fails the run early; its output is not read (the chart
+/// reads the parameters itself, so that filtered runs which leave this node out still work).
+pub fn check_importance_params(
+    params: Params<ImportanceParams>,
+) -> NodeResult<Params<ImportanceParams>> {
+    if params.top == 0 {
+        return Err(NodeError::with_hint(
+            NodeError::msg("`feature_importances.top` is 0; the chart needs at least one feature"),
+            "set `feature_importances.top` to 1 or more in parameters_feature_importances.yml",
+        ));
+    }
+    Ok(params)
+}
+
 /// A horizontal bar chart of the `top` most important features, as PNG bytes.
 pub fn plot_importances(table: DataFrame, params: Params<ImportanceParams>) -> NodeResult<Vec<u8>> {
-    if params.top == 0 {
-        return Err(NodeError::msg("`feature_importances.top` is 0; show at least one feature"));
-    }
+    let params = check_importance_params(params)?;
     let top = table.head(Some(params.top));
     let names: Vec<String> = top
         .column("feature")?
@@ -45,6 +58,7 @@ pub fn plot_importances(table: DataFrame, params: Params<ImportanceParams>) -> N
 /// The feature importance pipeline.
 pub fn pipeline() -> Pipeline {
     Pipeline::new([
+        node(check_importance_params, "params:feature_importances", "checked_importance_params"),
         node(importance_table, "model", "feature_importances"),
         node(
             plot_importances,

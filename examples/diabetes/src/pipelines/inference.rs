@@ -2,7 +2,8 @@
 //! position, the predicted class and the probabilities `prob_0` and `prob_1`.
 //!
 //! The input needs the data dictionary's feature columns (read as their types say, like the
-//! training table); other columns are ignored.
+//! training table, with the same checks); other columns are ignored. An empty input is an
+//! error.
 //!
 //! # Limitations
 //! The course's unlabelled file has no identifier column, so rows are identified by their
@@ -28,7 +29,15 @@ pub fn predict(
             "train on a table with both classes",
         ));
     }
-    let features = groups.cast(respondents)?.select(groups.features.iter().map(String::as_str))?;
+    if respondents.height() == 0 {
+        return Err(NodeError::with_hint(
+            NodeError::msg("`diabetes_predict_raw` has no rows"),
+            "the file holds only a header; give it rows to score (`diabetes_predict_path`)",
+        ));
+    }
+    let features = groups
+        .cast(respondents, "diabetes_predict_raw")?
+        .select(groups.features.iter().map(String::as_str))?;
     let proba = model.predict_proba(&features)?;
 
     let prob_0 = proba.column(0);

@@ -47,7 +47,7 @@ pub(crate) struct ExampleStarter {
 
 include!(concat!(env!("OUT_DIR"), "/starters.rs"));
 
-/// The version of weir a generated project depends on by default.
+/// The version of this weir build (shown by `weir info`).
 pub(crate) const WEIR_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The data layers of a project, as in Kedro's template.
@@ -96,7 +96,8 @@ const KEYWORDS: &[&str] = &[
 const RESERVED_CRATES: &[&str] =
     &["weir", "std", "core", "alloc", "proc_macro", "test", "build", "deps", "examples", "src"];
 
-/// Checks a project (crate) name: ASCII letters, digits, `_` and `-`, starting with a letter.
+/// Checks a project (crate) name: lowercase ASCII letters, digits, `_` and `-`, starting with a
+/// letter, and no crate the project depends on (see [`clashing_crate`]).
 pub(crate) fn validate_crate_name(name: &str) -> Result<(), ScaffoldError> {
     let hint = "use lowercase letters, digits, `_` or `-`, starting with a letter, e.g. \
                 `weir new spaceflights`";
@@ -116,6 +117,12 @@ pub(crate) fn validate_crate_name(name: &str) -> Result<(), ScaffoldError> {
             hint,
         ));
     }
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        return Err(ScaffoldError::new(
+            format!("invalid project name `{name}`: it has uppercase letters"),
+            format!("use lowercase, e.g. `weir new {}`", name.to_ascii_lowercase()),
+        ));
+    }
     let ident = lib_name(name);
     if KEYWORDS.contains(&ident.as_str()) || RESERVED_CRATES.contains(&ident.as_str()) {
         return Err(ScaffoldError::new(
@@ -123,7 +130,59 @@ pub(crate) fn validate_crate_name(name: &str) -> Result<(), ScaffoldError> {
             "pick another name, e.g. `my_project`",
         ));
     }
+    if let Some(krate) = clashing_crate(name, &[]) {
+        return Err(crate_clash("project", name, &krate));
+    }
     Ok(())
+}
+
+/// The crate a project or pipeline named `name` would hide, if any: weir's own crates and
+/// the crates they use (`[workspace.dependencies]`, read by `build.rs`), every starter's
+/// dependencies, and `extra` (e.g. the dependencies of an existing project).
+pub(crate) fn clashing_crate(name: &str, extra: &[String]) -> Option<String> {
+    let ident = lib_name(name);
+    let starters = EXAMPLE_STARTERS
+        .iter()
+        .flat_map(|s| manifest_dependencies(&format!("[dependencies]\n{}", s.dependencies)));
+    WORKSPACE_DEPENDENCIES
+        .iter()
+        .map(|&krate| krate.to_owned())
+        .chain(starters)
+        .chain(extra.iter().cloned())
+        .find(|krate| lib_name(krate) == ident)
+}
+
+/// The error for a name equal to a dependency's.
+pub(crate) fn crate_clash(what: &str, name: &str, krate: &str) -> ScaffoldError {
+    ScaffoldError::new(
+        format!(
+            "invalid {what} name `{name}`: it is the name of the `{krate}` crate the project \
+             depends on, and would hide it"
+        ),
+        format!("pick another name, e.g. `my_{}`", lib_name(name)),
+    )
+}
+
+/// The keys of the `[dependencies]` and `[dev-dependencies]` tables of a `Cargo.toml`.
+pub(crate) fn manifest_dependencies(manifest: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut in_dependencies = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_dependencies = line == "[dependencies]" || line == "[dev-dependencies]";
+            continue;
+        }
+        if !in_dependencies || line.starts_with('#') {
+            continue;
+        }
+        let key = line.split(['=', '.']).next().unwrap_or_default().trim();
+        if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            names.push(key.to_owned());
+        }
+    }
+    names
 }
 
 /// The library name Cargo derives from a package name.
@@ -316,8 +375,35 @@ mod tests {
     fn name_rules() {
         assert!(validate_crate_name("spaceflights").is_ok());
         assert!(validate_crate_name("my-project_2").is_ok());
-        for bad in ["", "2fast", "has space", "fn", "weir", "ünï"] {
+        for bad in [
+            "",
+            "2fast",
+            "has space",
+            "fn",
+            "weir",
+            "ünï",
+            "Foo",
+            "serde",
+            "weir-core",
+            "weir_ml",
+            "polars",
+            "serde_json",
+            "tracing",
+        ] {
             assert!(validate_crate_name(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn dependency_keys_of_both_tables() {
+        let manifest = "[package]\nname = \"x\"\n[dependencies]\nweir = { path = \"a\" }\n\
+                        serde.workspace = true\n# polars = 1\n[dev-dependencies]\ntempfile = \"3\"\n\
+                        [workspace]\n";
+        assert_eq!(manifest_dependencies(manifest), ["weir", "serde", "tempfile"]);
+        assert_eq!(
+            clashing_crate("tempfile", &manifest_dependencies(manifest)).as_deref(),
+            Some("tempfile")
+        );
+        assert_eq!(clashing_crate("spaceflights", &manifest_dependencies(manifest)), None);
     }
 }

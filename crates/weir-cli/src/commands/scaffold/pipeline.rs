@@ -12,7 +12,10 @@
 use std::path::{Path, PathBuf};
 
 use super::templates::{self, MODULES_END, MODULES_START, REGISTRY_END, REGISTRY_START};
-use super::{KEYWORDS, ScaffoldError, lib_name, overwrite, write_new};
+use super::{
+    KEYWORDS, ScaffoldError, clashing_crate, crate_clash, lib_name, manifest_dependencies,
+    overwrite, write_new,
+};
 
 /// The files of one pipeline, relative to the project root.
 struct PipelineFiles {
@@ -71,6 +74,11 @@ pub(crate) fn create(root: &Path, name: &str) -> Result<Vec<PathBuf>, ScaffoldEr
         }
     }
     let lib = lib_name(&package_name(root)?);
+    // `pub mod serde;` would hide the crate from `use serde::...` in the registry's module.
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
+    if let Some(krate) = clashing_crate(name, &manifest_dependencies(&manifest)) {
+        return Err(crate_clash("pipeline", name, &krate));
+    }
 
     let registry = insert_before(&registry, MODULES_END, &module_line)
         .and_then(|text| {
@@ -87,19 +95,31 @@ pub(crate) fn create(root: &Path, name: &str) -> Result<Vec<PathBuf>, ScaffoldEr
     Ok(vec![files.module, files.parameters, files.test, PathBuf::from("src/pipelines/mod.rs")])
 }
 
-/// Removes the pipeline `name` from the project at `root`; returns the files removed.
-pub(crate) fn delete(root: &Path, name: &str) -> Result<Vec<PathBuf>, ScaffoldError> {
+/// The files `delete` would remove (those that exist), relative to `root`, after checking that
+/// the pipeline is registered; nothing is changed.
+pub(crate) fn delete_plan(root: &Path, name: &str) -> Result<Vec<PathBuf>, ScaffoldError> {
     validate_pipeline_name(name)?;
-    let registry_path = root.join("src/pipelines/mod.rs");
-    let registry = read_registry(&registry_path)?;
-    let module_line = format!("pub mod {name};");
-    let registry_line = format!(".with({name:?}, {name}::pipeline())");
-    if !contains_line(&registry, &module_line) {
+    let registry = read_registry(&root.join("src/pipelines/mod.rs"))?;
+    if !contains_line(&registry, &format!("pub mod {name};")) {
         return Err(ScaffoldError::new(
             format!("no pipeline `{name}` in `src/pipelines/mod.rs`"),
             "`weir pipeline list` shows the project's pipelines",
         ));
     }
+    let files = PipelineFiles::of(name);
+    Ok([files.module, files.parameters, files.test]
+        .into_iter()
+        .filter(|file| root.join(file).exists())
+        .collect())
+}
+
+/// Removes the pipeline `name` from the project at `root`; returns the files removed.
+pub(crate) fn delete(root: &Path, name: &str) -> Result<Vec<PathBuf>, ScaffoldError> {
+    delete_plan(root, name)?;
+    let registry_path = root.join("src/pipelines/mod.rs");
+    let registry = read_registry(&registry_path)?;
+    let module_line = format!("pub mod {name};");
+    let registry_line = format!(".with({name:?}, {name}::pipeline())");
 
     let registry: String = registry
         .split_inclusive('\n')

@@ -23,12 +23,10 @@ pub(crate) const CREDENTIALS: &str = "\
 #   password: ${oc.env:WAREHOUSE_PASSWORD}
 ";
 
-/// The `weir` dependency line: a released version, or a local checkout.
-pub(crate) fn weir_dependency(path: Option<&std::path::Path>) -> String {
-    match path {
-        Some(dir) => format!("weir = {{ path = {:?} }}", dir.display().to_string()),
-        None => format!("weir = \"{}\"", super::WEIR_VERSION),
-    }
+/// The `weir` dependency line: a local checkout's `crates/weir` folder. Never a crates.io
+/// version: the `weir` name there belongs to another project.
+pub(crate) fn weir_dependency(dir: &std::path::Path) -> String {
+    format!("weir = {{ path = {:?} }}", dir.display().to_string())
 }
 
 /// `Cargo.toml` of a project: its own workspace, so it never joins an enclosing one.
@@ -85,7 +83,8 @@ pub(crate) fn gitignore(shipped: &[&str]) -> String {
     text.push_str(
         "\n# Local configuration and credentials never leave the machine.\n\
          /conf/local/**\n!/conf/local/.gitkeep\n**/credentials*.yml\n\n\
-         # Run records of `weir run`: local to this machine.\n/.weir/\n",
+         # Run records of `weir run`: local to this machine.\n/.weir/\n\n\
+         # Environment variables of this machine (often secrets).\n.env\n",
     );
     text
 }
@@ -95,8 +94,7 @@ pub(crate) fn readme(name: &str, starter: Option<(&str, &str)>) -> String {
     let mut text = format!(
         "# {name}
 
-A [weir](https://example.invalid/weir) project: pipelines in Rust, data in a declarative
-catalog, configuration in `conf/`.
+A weir project: pipelines in Rust, data in a declarative catalog, configuration in `conf/`.
 
 ## Run and test
 
@@ -131,8 +129,8 @@ catalog, configuration in `conf/`.
     if let Some((example, body)) = starter {
         text.push_str(&format!(
             "\n## About the `{example}` starter\n\nThis project started as weir's `{example}` \
-             example. Some of its tests read the course's data files: they look in the folder \
-             named by `WEIR_COURSE_DATA`, else in `../shared/data/course`.\n\n"
+             example. {}\n\n",
+            course_data_hint(example)
         ));
         // Demote the example's headings by one level so they sit under this section.
         for line in body.lines() {
@@ -142,6 +140,24 @@ catalog, configuration in `conf/`.
             text.push_str(line);
             text.push('\n');
         }
+    }
+    text
+}
+
+/// How the tests of an example starter find the course data (and, for `diabetes`, what its
+/// default run scores): for the README and `weir new`'s next steps.
+pub(crate) fn course_data_hint(example: &str) -> String {
+    let file = if example == "diabetes" { "diabetes_predict.csv" } else { "iris_train.csv" };
+    let mut text = format!(
+        "Some of its tests read the course's data files: run them with \
+         `WEIR_COURSE_DATA=<folder holding {file}> cargo test` (without it they look in \
+         `../shared/data/course`)."
+    );
+    if example == "diabetes" {
+        text.push_str(
+            " The default `weir run` scores the file named by the `diabetes_predict_path` \
+             parameter; set it with `weir run --params diabetes_predict_path=<file>`.",
+        );
     }
     text
 }
@@ -262,7 +278,9 @@ pub fn greet(settings: Params<Settings>) -> Result<String, NodeError> {{
 
 /// The `{pipeline}` pipeline.
 pub fn pipeline() -> Pipeline {{
-    Pipeline::new([node(greet, [\"params:{pipeline}\"], \"{pipeline}_greeting\")])
+    Pipeline::new([
+        node(greet, [\"params:{pipeline}\"], \"{pipeline}_greeting\").name(\"{pipeline}_greet\"),
+    ])
 }}
 "
     )
