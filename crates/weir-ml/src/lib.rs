@@ -131,6 +131,7 @@ pub mod metrics;
 pub mod model_selection;
 pub mod optim;
 pub mod pipeline;
+mod predictions;
 pub mod preprocessing;
 pub mod tree;
 

@@ -14,13 +14,14 @@ use serde::{Deserialize, Serialize};
 
 use super::grower::{Grower, GrowerSettings};
 use crate::ensemble::{
-    argmax, check_predict_input, check_training_data, encode_classes, in_pool, invalid,
-    predict_chunk, tree_rng,
+    check_predict_input, check_training_data, encode_classes, in_pool, invalid, predict_chunk,
+    tree_rng,
 };
 use crate::error::Result;
 use crate::linear::{default_names, labelled_features};
 use crate::matrix::Matrix;
 use crate::model_selection::below;
+use crate::predictions::{argmax, prediction_column, proba_frame};
 use crate::tree::{BinnedFeatures, Tree};
 
 /// Rows whose values choose the bin cut points; more rows are subsampled (scikit-learn's
@@ -367,20 +368,14 @@ impl FittedHistGradientBoostingClassifier {
     /// Predicts from the fitted feature columns of `df`, as a `UInt32` column `prediction`.
     pub fn predict_df(&self, df: &DataFrame) -> Result<Column> {
         let x = Matrix::from_columns(df, &self.feature_names)?;
-        let predictions: Vec<u32> = self
-            .predict(&x)?
-            .into_iter()
-            .map(|c| u32::try_from(c).expect("fit rejects class codes beyond UInt32"))
-            .collect();
-        Ok(Column::new("prediction".into(), predictions))
+        Ok(prediction_column(self.predict(&x)?))
     }
 
     /// Class probabilities from the fitted feature columns of `df`, as `Float64` columns
     /// `proba_<class code>`.
     pub fn predict_proba_df(&self, df: &DataFrame) -> Result<DataFrame> {
         let x = Matrix::from_columns(df, &self.feature_names)?;
-        let names: Vec<String> = self.classes.iter().map(|c| format!("proba_{c}")).collect();
-        self.predict_proba(&x)?.to_dataframe(&names)
+        proba_frame(&self.predict_proba(&x)?, &self.classes)
     }
 }
 

@@ -24,6 +24,7 @@ use super::forest::{
 use crate::error::{MlError, Result};
 use crate::linear::{default_names, labelled_features};
 use crate::matrix::Matrix;
+use crate::predictions::{argmax, prediction_column, proba_frame};
 use crate::tree::{BinnedFeatures, GrownTree, Impurity, Targets, Tree, TreeSettings, grow};
 
 /// How a classification split measures impurity.
@@ -319,32 +320,15 @@ impl FittedRandomForestClassifier {
     /// Predicts from the fitted feature columns of `df`, as a `UInt32` column `prediction`.
     pub fn predict_df(&self, df: &DataFrame) -> Result<Column> {
         let x = Matrix::from_columns(df, &self.feature_names)?;
-        let predictions: Vec<u32> = self
-            .predict(&x)?
-            .into_iter()
-            .map(|c| u32::try_from(c).expect("fit rejects class codes beyond UInt32"))
-            .collect();
-        Ok(Column::new("prediction".into(), predictions))
+        Ok(prediction_column(self.predict(&x)?))
     }
 
     /// Class probabilities from the fitted feature columns of `df`, as `Float64` columns
     /// `proba_<class code>`.
     pub fn predict_proba_df(&self, df: &DataFrame) -> Result<DataFrame> {
         let x = Matrix::from_columns(df, &self.feature_names)?;
-        let names: Vec<String> = self.classes.iter().map(|c| format!("proba_{c}")).collect();
-        self.predict_proba(&x)?.to_dataframe(&names)
+        proba_frame(&self.predict_proba(&x)?, &self.classes)
     }
-}
-
-/// Index of the largest value, the first one on a tie.
-pub(crate) fn argmax(values: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, v) in values.iter().enumerate() {
-        if *v > values[best] {
-            best = i;
-        }
-    }
-    best
 }
 
 #[cfg(test)]

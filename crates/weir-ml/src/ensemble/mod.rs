@@ -44,7 +44,7 @@ pub use classifier::{
 };
 pub use forest::{FeatureRule, MaxFeatures};
 
-pub(crate) use classifier::{argmax, encode_classes};
+pub(crate) use classifier::encode_classes;
 pub(crate) use forest::{
     check_predict_input, check_training_data, in_pool, invalid, predict_chunk, tree_rng,
 };

@@ -35,6 +35,7 @@ use super::loss::{LogLoss, linear_scores, log_sum_exp, sigmoid};
 use crate::error::{MlError, Result};
 use crate::matrix::{Matrix, find_column};
 use crate::optim::{LbfgsOptions, minimize};
+use crate::predictions::{argmax, prediction_column, proba_frame};
 
 /// How far below `tol` the solver keeps going; see the module docs.
 const TIGHTENING: f64 = 1e-4;
@@ -303,20 +304,14 @@ impl FittedLogisticRegression {
     /// Predicts from the fitted feature columns of `df`, as a `UInt32` column `prediction`.
     pub fn predict_df(&self, df: &DataFrame) -> Result<Column> {
         let x = Matrix::from_columns(df, &self.feature_names)?;
-        let predictions: Vec<u32> = self
-            .predict(&x)?
-            .into_iter()
-            .map(|c| u32::try_from(c).expect("fit rejects class codes beyond UInt32"))
-            .collect();
-        Ok(Column::new("prediction".into(), predictions))
+        Ok(prediction_column(self.predict(&x)?))
     }
 
     /// Class probabilities from the fitted feature columns of `df`, as `Float64` columns
     /// `proba_<class code>`.
     pub fn predict_proba_df(&self, df: &DataFrame) -> Result<DataFrame> {
         let x = Matrix::from_columns(df, &self.feature_names)?;
-        let names: Vec<String> = self.classes.iter().map(|c| format!("proba_{c}")).collect();
-        self.predict_proba(&x)?.to_dataframe(&names)
+        proba_frame(&self.predict_proba(&x)?, &self.classes)
     }
 
     fn check_input(&self, x: &Matrix) -> Result<()> {
@@ -431,18 +426,6 @@ pub(crate) fn class_codes(column: &Column) -> Result<Vec<usize>> {
             })
         })
         .collect()
-}
-
-/// Index of the largest value, the first one on a tie.
-fn argmax(values: &[f64]) -> usize {
-    values
-        .iter()
-        .enumerate()
-        .fold(
-            (0, f64::NEG_INFINITY),
-            |(best, max), (i, &v)| if v > max { (i, v) } else { (best, max) },
-        )
-        .0
 }
 
 #[cfg(test)]
@@ -599,11 +582,5 @@ mod tests {
 
         assert_eq!(back, model);
         assert_eq!(back.predict_proba(&x).unwrap(), model.predict_proba(&x).unwrap());
-    }
-
-    #[test]
-    fn argmax_takes_the_first_of_ties() {
-        assert_eq!(argmax(&[0.2, 0.5, 0.5]), 1);
-        assert_eq!(argmax(&[1.0]), 0);
     }
 }
