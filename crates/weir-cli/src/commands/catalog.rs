@@ -10,6 +10,8 @@ use weir_core::project::{ProjectDefinition, Session};
 use crate::cli::{CatalogListArgs, OutputFormat};
 use crate::report::{self, EXIT_USAGE};
 
+use super::text::{indent, table};
+
 /// One row of the listing.
 struct Row {
     dataset: String,
@@ -83,14 +85,11 @@ fn render_table(listing: &[(String, Vec<Row>)]) -> String {
         } else {
             text.push_str(&format!("pipeline `{pipeline}`:\n"));
         }
-        let name_width = rows.iter().map(|r| r.dataset.len()).max().unwrap_or(0);
-        let type_width = rows.iter().map(|r| r.type_name.len()).max().unwrap_or(0);
-        for row in rows {
-            text.push_str(&format!(
-                "  {:name_width$}  {:type_width$}  {}\n",
-                row.dataset, row.type_name, row.location
-            ));
-        }
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|row| vec![row.dataset.clone(), row.type_name.clone(), row.location.clone()])
+            .collect();
+        text.push_str(&indent(&table(&cells)));
     }
     text
 }

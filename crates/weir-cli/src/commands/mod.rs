@@ -9,6 +9,7 @@ mod run;
 mod runs;
 pub(crate) mod scaffold;
 mod serve;
+mod text;
 mod viz;
 
 use std::path::PathBuf;

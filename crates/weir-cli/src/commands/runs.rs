@@ -17,6 +17,8 @@ use weir_core::records::{RunRecord, RunStore};
 
 use crate::cli::{GlobalArgs, OutputFormat, RunsCommand, RunsDiffArgs, RunsListArgs, RunsShowArgs};
 use crate::recording;
+
+use super::text::{header, indent, table};
 use crate::report::{self, EXIT_USAGE};
 
 /// Runs one `runs` subcommand.
@@ -377,43 +379,6 @@ fn dataset_json(dataset: &DatasetRecord) -> Value {
     })
 }
 
-fn header(names: &[&str]) -> Vec<String> {
-    names.iter().map(|name| (*name).to_owned()).collect()
-}
-
-/// Rows as left-aligned columns separated by two spaces.
-fn table(rows: &[Vec<String>]) -> String {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|row| row.get(c))
-                .map(|cell| cell.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut text = String::new();
-    for row in rows {
-        let cells: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(c, cell)| format!("{cell:<width$}", width = widths[c]))
-            .collect();
-        text.push_str(cells.join("  ").trim_end());
-        text.push('\n');
-    }
-    text
-}
-
-fn indent(text: &str) -> String {
-    let mut indented = String::new();
-    for line in text.lines() {
-        let _ = writeln!(indented, "  {line}");
-    }
-    indented
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,11 +401,5 @@ mod tests {
         let rows: Vec<(&str, &str, &str)> =
             rows.iter().map(|(k, a, b)| (k.as_str(), a.as_str(), b.as_str())).collect();
         assert_eq!(rows, expected);
-    }
-
-    #[test]
-    fn tables_align_columns() {
-        let text = table(&[header(&["ID", "STATUS"]), vec!["long-id".to_owned(), "ok".to_owned()]]);
-        assert_eq!(text, "ID       STATUS\nlong-id  ok\n");
     }
 }
