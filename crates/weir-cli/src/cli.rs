@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "weir",
-    version,
+    version = crate::commands::package::version_text(),
     about = "Run, inspect and list the pipelines of a weir project",
     long_about = "Run, inspect and list the pipelines of a weir project.\n\n\
         Commands run inside a project: the folder holding `conf/base` (or a child of it), or \
@@ -73,6 +73,85 @@ pub(crate) enum Command {
     Runs(RunsCommand),
     /// Draw the pipelines as a graph in the browser, or export the graph
     Viz(VizArgs),
+    /// Write a pipeline as an Airflow DAG, an Argo Workflow or a Kubeflow (Vertex AI) pipeline
+    Export(ExportArgs),
+    /// Build the project's binary and archive its configuration in dist/, stamped with the
+    /// version and git commit
+    Package(PackageArgs),
+    /// Write a Dockerfile for the project, build its image, run it
+    #[command(subcommand)]
+    Docker(DockerCommand),
+}
+
+/// `package`: the release binary and the configuration archive (see docs/deploying.md).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct PackageArgs {
+    /// Where to write the binary, the archive and MANIFEST.json [default: <project>/dist]
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+
+    /// Cargo's target folder [default: the project's, from `cargo metadata`]
+    #[arg(long, value_name = "DIR")]
+    pub(crate) target_dir: Option<PathBuf>,
+
+    /// The Cargo profile to build with
+    #[arg(long, default_value = "release", value_name = "PROFILE")]
+    pub(crate) profile: String,
+
+    /// The binary to package, when the project has several
+    #[arg(long, value_name = "NAME")]
+    pub(crate) bin: Option<String>,
+
+    /// More arguments for `cargo build` (after `--`), e.g. `-- --locked`
+    #[arg(last = true, value_name = "CARGO_ARGS")]
+    pub(crate) cargo_args: Vec<String>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub(crate) enum DockerCommand {
+    /// Write a multi-stage Dockerfile and a .dockerignore into the project
+    Init(DockerInitArgs),
+    /// Build the image with the docker CLI (`docker build -t <name>:<version> .`)
+    Build(DockerBuildArgs),
+    /// Run the image with the project's data/ folder mounted (`docker run --rm ...`)
+    Run(DockerRunArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct DockerInitArgs {
+    /// The runtime stage's image [default: debian:bookworm-slim]
+    #[arg(long, value_name = "IMAGE")]
+    pub(crate) base_image: Option<String>,
+
+    /// The build stage's image [default: rust:<this toolchain's version>-slim-bookworm]
+    #[arg(long, value_name = "IMAGE")]
+    pub(crate) rust_image: Option<String>,
+
+    /// Overwrite an existing Dockerfile and .dockerignore
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct DockerBuildArgs {
+    /// The image's tag [default: <name>:<version>]
+    #[arg(short, long, value_name = "TAG")]
+    pub(crate) tag: Option<String>,
+
+    /// More arguments for `docker build` (after `--`)
+    #[arg(last = true, value_name = "DOCKER_ARGS")]
+    pub(crate) docker_args: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct DockerRunArgs {
+    /// The image to run [default: <name>:<version>]
+    #[arg(short, long, value_name = "TAG")]
+    pub(crate) tag: Option<String>,
+
+    /// Arguments for the project's binary in the container (after `--`) [default: `run`]
+    #[arg(last = true, value_name = "ARGS")]
+    pub(crate) args: Vec<String>,
 }
 
 /// Which configuration to read.
@@ -202,7 +281,32 @@ pub(crate) enum RunnerChoice {
 #[derive(Debug, Subcommand)]
 pub(crate) enum CatalogCommand {
     /// List the datasets of each pipeline with type and location
+    #[command(visible_alias = "describe-datasets")]
     List(CatalogListArgs),
+    /// Show one dataset as the catalog resolves it: entry, type, location, factory, versions
+    Describe(CatalogDescribeArgs),
+    /// Every dataset of a pipeline as it will be used: declared, from a factory, or in memory
+    #[command(visible_alias = "resolve-patterns")]
+    Resolve(CatalogResolveArgs),
+    /// The dataset factory patterns, in the order dataset names are matched against them
+    #[command(visible_alias = "list-patterns", alias = "rank")]
+    Patterns(CatalogPatternsArgs),
+    /// Check persisted data against the catalog's `schema:` contracts, without running nodes
+    Validate(CatalogValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CatalogValidateArgs {
+    /// Only these datasets [default: every dataset with a `schema:`]
+    #[arg(value_name = "DATASET")]
+    pub(crate) datasets: Vec<String>,
+
+    /// Only the datasets of this pipeline
+    #[arg(short, long, value_name = "NAME")]
+    pub(crate) pipeline: Option<String>,
+
+    #[command(flatten)]
+    pub(crate) config: ConfigArgs,
 }
 
 #[derive(Debug, Args)]
@@ -211,6 +315,53 @@ pub(crate) struct CatalogListArgs {
     #[arg(short, long, value_name = "NAME")]
     pub(crate) pipeline: Option<String>,
 
+    #[command(flatten)]
+    pub(crate) config: ConfigArgs,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CatalogDescribeArgs {
+    /// The dataset, e.g. `companies_raw` or `model_input@lazy`
+    #[arg(value_name = "NAME")]
+    pub(crate) name: String,
+
+    #[command(flatten)]
+    pub(crate) config: ConfigArgs,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub(crate) format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CatalogResolveArgs {
+    /// The pipeline [default: `__default__`, or every pipeline when there is none]
+    #[arg(short, long, value_name = "NAME")]
+    pub(crate) pipeline: Option<String>,
+
+    #[command(flatten)]
+    pub(crate) config: ConfigArgs,
+
+    /// Output format: YAML loads back as a catalog; JSON adds where each entry comes from
+    #[arg(long, value_enum, default_value_t = ResolveFormat::Yaml)]
+    pub(crate) format: ResolveFormat,
+}
+
+/// The formats of `catalog resolve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ResolveFormat {
+    /// A catalog file, each entry preceded by a comment saying where it comes from.
+    Yaml,
+    /// JSON for programs.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CatalogPatternsArgs {
     #[command(flatten)]
     pub(crate) config: ConfigArgs,
 
@@ -409,4 +560,146 @@ pub(crate) enum VizFormat {
     Dot,
     /// The graph model with its layout.
     Json,
+}
+
+/// `export`: a pipeline as an orchestrator's workflow (see docs/deploy.md).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ExportArgs {
+    #[command(subcommand)]
+    pub(crate) target: ExportTarget,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub(crate) enum ExportTarget {
+    /// An Airflow DAG file: Kubernetes pod operator tasks (cluster, Cloud Composer) or
+    /// Bash operator tasks (--operator bash, one host)
+    Airflow(AirflowArgs),
+    /// An Argo Workflows `Workflow` manifest (YAML, a DAG template)
+    Argo(ArgoArgs),
+    /// A Kubeflow Pipelines v2 pipeline spec (YAML), the format Vertex AI Pipelines runs
+    Kubeflow(KubeflowArgs),
+}
+
+/// Options shared by every exporter.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ExportCommonArgs {
+    /// The pipeline to export
+    #[arg(short, long, default_value = "__default__", value_name = "NAME")]
+    pub(crate) pipeline: String,
+
+    // The catalog is read in this environment, and the tasks run with the same `--env`.
+    #[command(flatten)]
+    pub(crate) config: ConfigArgs,
+
+    /// One task per node, per top-level namespace, or per data layer (`metadata.layer`)
+    #[arg(long, value_enum, default_value_t = ExportGroupBy::None)]
+    pub(crate) group_by: ExportGroupBy,
+
+    /// The container image running the tasks [default: <project>:latest]
+    #[arg(long, value_name = "IMAGE")]
+    pub(crate) image: Option<String>,
+
+    /// How many times a failed task is retried
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub(crate) retries: u32,
+
+    /// CPU each task requests (a Kubernetes quantity: `2`, `500m`)
+    #[arg(long, value_name = "CPU")]
+    pub(crate) cpu: Option<String>,
+
+    /// Memory each task requests and may use (a Kubernetes quantity: `512Mi`, `4Gi`)
+    #[arg(long, value_name = "MEMORY")]
+    pub(crate) memory: Option<String>,
+
+    /// The file to write [default: stdout]
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+/// How `export` groups nodes into tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportGroupBy {
+    /// One task per node.
+    None,
+    /// One task per top-level namespace (nodes outside namespaces stay alone).
+    Namespace,
+    /// One task per data layer of the datasets the nodes write.
+    Layer,
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct AirflowArgs {
+    #[command(flatten)]
+    pub(crate) common: ExportCommonArgs,
+
+    /// The DAG's id [default: the project's name, plus `_<pipeline>` for other pipelines]
+    #[arg(long, value_name = "ID")]
+    pub(crate) dag_id: Option<String>,
+
+    /// When Airflow runs the DAG: a cron expression or a preset like `@daily` [default: only
+    /// when triggered]
+    #[arg(long, value_name = "SCHEDULE")]
+    pub(crate) schedule: Option<String>,
+
+    /// Which operator runs each task
+    #[arg(long, value_enum, default_value_t = AirflowOperator::Kubernetes)]
+    pub(crate) operator: AirflowOperator,
+
+    /// The project binary: its path on the Airflow host (bash) [default: this program], or its
+    /// path in the image (kubernetes) [default: /app/<project>, where `weir docker init` puts it]
+    #[arg(long, value_name = "PATH")]
+    pub(crate) binary: Option<PathBuf>,
+
+    /// The folder Bash operator tasks run in [default: the project root]
+    #[arg(long, value_name = "DIR")]
+    pub(crate) cwd: Option<PathBuf>,
+
+    /// The Kubernetes namespace of the task pods
+    #[arg(long, default_value = "default", value_name = "NAMESPACE")]
+    pub(crate) kube_namespace: String,
+}
+
+/// The operator of `export airflow` tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AirflowOperator {
+    /// Kubernetes pod operator: each task is a pod running the image.
+    Kubernetes,
+    /// Bash operator: each task runs the binary on the Airflow worker.
+    Bash,
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ArgoArgs {
+    #[command(flatten)]
+    pub(crate) common: ExportCommonArgs,
+
+    /// The workflow's name prefix [default: the project's name]
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Option<String>,
+
+    /// The binary's name or path in the image [default: /app/<project>]
+    #[arg(long, value_name = "PATH")]
+    pub(crate) binary: Option<String>,
+
+    /// The Kubernetes namespace of the workflow [default: the one `argo submit` uses]
+    #[arg(long, value_name = "NAMESPACE")]
+    pub(crate) kube_namespace: Option<String>,
+
+    /// The service account the pods run as (e.g. one bound to cloud credentials)
+    #[arg(long, value_name = "ACCOUNT")]
+    pub(crate) service_account: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct KubeflowArgs {
+    #[command(flatten)]
+    pub(crate) common: ExportCommonArgs,
+
+    /// The pipeline's name [default: the project's name]
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Option<String>,
+
+    /// The binary's name or path in the image [default: /app/<project>]
+    #[arg(long, value_name = "PATH")]
+    pub(crate) binary: Option<String>,
 }

@@ -91,6 +91,9 @@ pub fn standalone_main() -> ExitCode {
     let first = positionals.first().map(String::as_str);
     let second = positionals.get(1).map(String::as_str);
     let is_own = matches!(first, None | Some("new" | "info" | "completions" | "help"))
+        // `package` and `docker` build the project with Cargo themselves: no need to build
+        // and run its binary first.
+        || matches!(first, Some("package" | "docker"))
         || (first == Some("pipeline") && matches!(second, None | Some("create" | "delete")));
     if is_own {
         return match command().try_get_matches_from(&args) {
@@ -124,6 +127,9 @@ fn run_own(matches: &ArgMatches, args: &[OsString]) -> ExitCode {
         let _ignored = command().print_help();
         return ExitCode::from(EXIT_USAGE);
     };
+    if matches!(name, "package" | "docker") {
+        return crate::run_with_args(PipelineRegistry::new(), args.to_vec());
+    }
     if name == "pipeline" {
         return match PipelineScaffoldCommand::from_arg_matches(sub) {
             Ok(PipelineScaffoldCommand::Create(create)) => new::pipeline_create(&create.name),

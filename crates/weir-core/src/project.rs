@@ -246,6 +246,7 @@ impl Session {
             &definition.dataset_types,
             &context,
         )?;
+        catalog.resolve(context.load_versions.keys())?;
         check_load_versions(&catalog, &context.load_versions)?;
         let created = CatalogCreated {
             catalog: &catalog,
@@ -296,10 +297,20 @@ impl Session {
             .pipelines
             .get(name)
             .map_err(|error| ProjectError::Pipeline { pipeline: None, error })?;
-        if filter.is_empty() {
-            return Ok(pipeline.clone());
-        }
-        pipeline.filter(filter).map_err(|error| ProjectError::from((name.to_owned(), error)))
+        let pipeline = if filter.is_empty() {
+            pipeline.clone()
+        } else {
+            pipeline.filter(filter).map_err(|error| ProjectError::from((name.to_owned(), error)))?
+        };
+        self.resolve_datasets(&pipeline)?;
+        Ok(pipeline)
+    }
+
+    /// Builds the datasets of `pipeline` that dataset factories match, so that the catalog
+    /// hands them out by name (see [`DataCatalog::resolve`]). [`Session::pipeline`] and the
+    /// runs do it; callers holding a pipeline from elsewhere call it themselves.
+    pub fn resolve_datasets(&self, pipeline: &Pipeline) -> Result<(), ProjectError> {
+        Ok(self.catalog.resolve(pipeline.datasets())?)
     }
 
     /// The named pipelines added together (Kedro's `--pipelines a,b`), sliced by `filter`.
@@ -317,10 +328,13 @@ impl Session {
                 .map_err(|error| ProjectError::Pipeline { pipeline: None, error })?;
             combined = combined + pipeline.clone();
         }
-        if filter.is_empty() {
-            return Ok(combined);
-        }
-        combined.filter(filter).map_err(|error| ProjectError::from((names.join(","), error)))
+        let combined = if filter.is_empty() {
+            combined
+        } else {
+            combined.filter(filter).map_err(|error| ProjectError::from((names.join(","), error)))?
+        };
+        self.resolve_datasets(&combined)?;
+        Ok(combined)
     }
 
     /// Runs `pipeline` sequentially, after checking that every parameter it reads exists.
@@ -347,6 +361,7 @@ impl Session {
         runner: Runner,
         settings: RunSettings,
     ) -> Result<RunSummary, ProjectError> {
+        self.resolve_datasets(pipeline)?;
         self.bind_parameters(pipeline)?;
         let mut hooks = settings.hooks;
         hooks.extend(&self.definition.hooks);

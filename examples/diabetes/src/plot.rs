@@ -1,19 +1,16 @@
 //! The project's charts as PNG bytes: the confusion matrix and the feature importances.
 //!
-//! Charts are drawn with `plotters` into an RGB buffer, with the `DejaVu Sans` font shipped in
-//! `assets/` (its licence is beside it), so no system font library is needed; [`encode_png`]
-//! writes the buffer as an 8-bit RGB PNG (one zlib stream, no filtering), which the catalog's
+//! Charts are drawn with `plotters` into an RGB buffer, with the `DejaVu Sans` font weir ships
+//! (registered by [`plot::register_font`]), so no system font library is needed; weir's
+//! [`png::encode_rgb`] writes the buffer as a PNG file, which the catalog's
 //! `matplotlib.MatplotlibWriter` datasets save as they are.
-
-use std::io::Write;
-use std::sync::OnceLock;
 
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use weir::catalog::files::plot::{self, png};
 use weir::prelude::*;
 
-/// The font every chart uses, registered with plotters once per process.
-static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+/// The family weir registers its font under.
 const FAMILY: &str = "sans-serif";
 
 /// Bar and cell colours (a blue ramp; the numbers are also written in every cell).
@@ -143,60 +140,13 @@ pub fn importances(names: &[String], values: &[f64]) -> NodeResult<Vec<u8>> {
     encode_png(width, height, &pixels)
 }
 
-/// `width` × `height` RGB pixels (row by row, three bytes each) as a PNG file.
-pub fn encode_png(width: u32, height: u32, rgb: &[u8]) -> NodeResult<Vec<u8>> {
-    let row_bytes = width as usize * 3;
-    if rgb.len() != row_bytes * height as usize {
-        return Err(NodeError::msg(format!(
-            "an image of {width}×{height} needs {} bytes, got {}",
-            row_bytes * height as usize,
-            rgb.len()
-        )));
-    }
-    // Every scanline starts with its filter type; 0 means "none".
-    let mut scanlines = Vec::with_capacity((row_bytes + 1) * height as usize);
-    for row in rgb.chunks(row_bytes) {
-        scanlines.push(0);
-        scanlines.extend_from_slice(row);
-    }
-    let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    zlib.write_all(&scanlines)?;
-    let compressed = zlib.finish()?;
-
-    let mut header = Vec::with_capacity(13);
-    header.extend_from_slice(&width.to_be_bytes());
-    header.extend_from_slice(&height.to_be_bytes());
-    // Bit depth 8, colour type 2 (RGB), deflate, adaptive filtering, no interlace.
-    header.extend_from_slice(&[8, 2, 0, 0, 0]);
-
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    chunk(&mut png, *b"IHDR", &header);
-    chunk(&mut png, *b"IDAT", &compressed);
-    chunk(&mut png, *b"IEND", &[]);
-    Ok(png)
-}
-
-/// Appends one PNG chunk: length, type, data, CRC-32 of type and data.
-fn chunk(png: &mut Vec<u8>, kind: [u8; 4], data: &[u8]) {
-    let length = u32::try_from(data.len()).expect("chunks of a chart are far below 4 GiB");
-    png.extend_from_slice(&length.to_be_bytes());
-    png.extend_from_slice(&kind);
-    png.extend_from_slice(data);
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(&kind);
-    crc.update(data);
-    png.extend_from_slice(&crc.finalize().to_be_bytes());
+/// `width` × `height` RGB pixels as a PNG file, with weir's encoder.
+fn encode_png(width: u32, height: u32, rgb: &[u8]) -> NodeResult<Vec<u8>> {
+    Ok(png::encode_rgb(width, height, rgb)?)
 }
 
 fn register_font() -> NodeResult<()> {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let registered = REGISTERED
-        .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
-    if *registered {
-        Ok(())
-    } else {
-        Err(NodeError::msg("the chart font `assets/DejaVuSans.ttf` could not be read"))
-    }
+    Ok(plot::register_font()?)
 }
 
 fn mix(from: RGBColor, to: RGBColor, share: f64) -> RGBColor {
@@ -223,16 +173,6 @@ mod tests {
     #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 
     use super::*;
-
-    #[test]
-    fn png_has_the_signature_header_and_valid_crcs() {
-        let png = encode_png(2, 1, &[255, 0, 0, 0, 0, 255]).unwrap();
-        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-        assert_eq!(&png[12..16], b"IHDR");
-        assert_eq!(&png[16..24], &[0, 0, 0, 2, 0, 0, 0, 1]);
-        // The CRC of IEND (no data) is fixed by the PNG specification: AE 42 60 82.
-        assert_eq!(&png[png.len() - 4..], &[0xAE, 0x42, 0x60, 0x82]);
-    }
 
     #[test]
     fn charts_render() {

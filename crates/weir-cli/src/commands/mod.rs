@@ -1,9 +1,13 @@
 //! One module per command; [`dispatch`] finds the project and hands it to the right one.
 
 mod catalog;
+mod conf_source;
+mod docker;
+mod export;
 pub(crate) mod forward;
 pub(crate) mod info;
 pub(crate) mod new;
+pub(crate) mod package;
 mod pipeline;
 mod run;
 mod runs;
@@ -25,7 +29,10 @@ use crate::report::{self, EXIT_USAGE};
 
 /// Runs the parsed command.
 pub(crate) fn dispatch(project: ProjectDefinition, cli: Cli) -> ExitCode {
-    let root = match project_root(cli.global.project_dir.clone()) {
+    // Removes configuration unpacked from a `--conf-source` archive when the command ends.
+    let _unpacked = conf_source::Cleanup;
+    let conf_given = conf_source::given(&cli.command);
+    let root = match project_root(cli.global.project_dir.clone(), conf_given) {
         Ok(root) => root,
         Err(code) => return code,
     };
@@ -33,15 +40,29 @@ pub(crate) fn dispatch(project: ProjectDefinition, cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(project, &root, &cli.global, &args),
         Command::Runs(command) => runs::runs(&root, &cli.global, &command),
         Command::Catalog(CatalogCommand::List(args)) => catalog::list(project, &root, &args),
+        Command::Catalog(CatalogCommand::Describe(args)) => {
+            catalog::describe(project, &root, &args)
+        }
+        Command::Catalog(CatalogCommand::Resolve(args)) => catalog::resolve(project, &root, &args),
+        Command::Catalog(CatalogCommand::Patterns(args)) => {
+            catalog::patterns(project, &root, &args)
+        }
+        Command::Catalog(CatalogCommand::Validate(args)) => {
+            catalog::validate(project, &root, &args)
+        }
         Command::Pipeline(PipelineCommand::List(args)) => pipeline::list(&project, &args),
         Command::Pipeline(PipelineCommand::Describe(args)) => pipeline::describe(&project, &args),
         Command::Serve(args) => serve::serve(project, &root, &args),
         Command::Viz(args) => viz::viz(project, &root, &cli.global, &args),
+        Command::Export(args) => export::export(project, &root, &args),
+        Command::Package(args) => package::package(&root, &args),
+        Command::Docker(command) => docker::docker(&root, &command),
     }
 }
 
-/// The project root: `--project-dir`, or the nearest folder with `conf/base` from here up.
-fn project_root(explicit: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
+/// The project root: `--project-dir`, or the nearest folder with `conf/base` from here up, or
+/// (with `--conf-source`, e.g. a packaged binary run anywhere) the current folder.
+fn project_root(explicit: Option<PathBuf>, conf_given: bool) -> Result<PathBuf, ExitCode> {
     if let Some(dir) = explicit {
         return Ok(dir);
     }
@@ -49,6 +70,10 @@ fn project_root(explicit: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
     if let Some(root) = find_project_root(&here) {
         // Inside the project itself, paths in messages read best relative: `conf/base/...`.
         return Ok(if root == here { PathBuf::new() } else { root });
+    }
+    if conf_given {
+        // Kedro's rule for a packaged project: relative data paths resolve from here.
+        return Ok(PathBuf::new());
     }
     report::print_message(
         &format!("no weir project found in `{}` or its parents", here.display()),
@@ -70,9 +95,10 @@ fn open_session(
         Err(error) => return Err(report::fail(&ProjectError::Config(error), EXIT_USAGE)),
     };
     let load_versions = parse_load_versions(load_versions)?;
+    let conf_source = conf_source::resolve(config.conf_source.as_deref())?;
     let options = SessionOptions {
         project_root: root.to_path_buf(),
-        conf_source: config.conf_source.clone(),
+        conf_source,
         env: Some(config.env.clone()),
         runtime_params,
         load_versions,

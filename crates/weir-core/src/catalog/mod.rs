@@ -2,17 +2,23 @@
 //!
 //! - [`dataset`]: the [`Dataset`] trait and the spec/context datasets are built from.
 //! - [`registry`]: type names (weir's and Kedro's aliases) to constructors.
+//! - [`factory`]: dataset factories (`"{name}_raw":` patterns), ranked as Kedro ranks them.
 //! - [`memory`], [`files`]: the built-in dataset types.
 //! - [`version`]: Kedro-compatible versioned paths.
 //! - [`storage`]: atomic writes and path helpers.
+//! - [`contract`]: the optional `schema:` of an entry, checked on load and save.
 //!
 //! The catalog takes configuration that is already parsed and interpolated (see `config`); it
 //! never reads `conf/` itself. It depends on `data` and `error` only.
 
+pub mod contract;
 pub mod dataset;
+pub mod factory;
 pub mod files;
 pub mod memory;
+pub mod partitioned;
 pub mod registry;
+pub mod sql;
 pub mod storage;
 pub mod version;
 
@@ -25,8 +31,10 @@ use crate::data::Payload;
 use crate::error::{Hinted, Secret, SourceLocation};
 
 pub use dataset::{DataStamp, Dataset, DatasetContext, DatasetSpec};
+pub use factory::{Factory, FactoryMatch};
 pub use memory::MemoryDataset;
 pub use registry::DatasetRegistry;
+pub use sql::{SqlQueryDataset, SqlTableDataset};
 
 /// Everything that can go wrong building the catalog or moving data through it.
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +109,19 @@ pub enum CatalogError {
     /// A memory dataset was read before anything was saved to it.
     #[error("dataset `{0}` has no data: nothing saved it in this run")]
     NoData(String),
+    /// A dataset factory pattern matched the name, but the entry it gives does not build.
+    #[error("cannot build dataset `{dataset}` from factory pattern `{pattern}`{}", at(.source_location.as_ref()))]
+    Factory {
+        /// The dataset's name.
+        dataset: String,
+        /// The pattern that matched.
+        pattern: String,
+        /// Where the pattern is written.
+        source_location: Option<SourceLocation>,
+        /// Why the entry does not build.
+        #[source]
+        error: Box<CatalogError>,
+    },
 }
 
 fn at(location: Option<&SourceLocation>) -> String {
@@ -133,6 +154,7 @@ impl Hinted for CatalogError {
                 "declare the dataset in the catalog to persist it, or run the node that produces it"
                     .to_owned(),
             ),
+            CatalogError::Factory { error, .. } => error.hint(),
             CatalogError::NotFound(_) => None,
             CatalogError::ReadOnly(dataset) => Some(format!(
                 "leave out the node that writes `{dataset}` (e.g. `--from-inputs {dataset}`), or drop `read_only: true` from its entry"
@@ -148,6 +170,12 @@ pub struct DataCatalog {
     memory: RwLock<HashMap<String, Arc<MemoryDataset>>>,
     /// Declared datasets marked `read_only: true`: loads only, never saved.
     read_only: std::collections::HashSet<String>,
+    /// Dataset factory patterns in matching order, when the configuration has any.
+    factories: Option<factory::Factories>,
+    /// Datasets built from factories so far, by name.
+    resolved: RwLock<IndexMap<String, factory::Resolved>>,
+    /// Declared datasets with a `schema:`, checked on load and save (see [`contract`]).
+    contracts: HashMap<String, Arc<contract::ContractDataset>>,
 }
 
 impl DataCatalog {
@@ -159,9 +187,9 @@ impl DataCatalog {
     /// Builds every entry of a `catalog*.yml` section.
     ///
     /// Top-level keys starting with `_` are templates and must already be gone. `credentials`
-    /// is the merged `credentials*.yml` section. A key with `{` or `}` is a Kedro dataset
-    /// factory pattern, which weir does not implement yet: it is refused rather than built as a
-    /// dataset with a literal name nothing would ever use.
+    /// is the merged `credentials*.yml` section. A key with `{` is a dataset factory pattern
+    /// (see [`factory`]): it builds no dataset now, but the datasets whose names it matches,
+    /// when [`DataCatalog::resolve`] or [`DataCatalog::dataset`] meets them.
     pub fn from_config(
         entries: &serde_json::Map<String, serde_json::Value>,
         sources: &HashMap<String, SourceLocation>,
@@ -170,18 +198,26 @@ impl DataCatalog {
         context: &DatasetContext,
     ) -> Result<Self, CatalogError> {
         let mut catalog = DataCatalog::new();
+        let mut patterns = Vec::new();
         for (name, entry) in entries {
-            if name.contains(['{', '}']) {
-                return Err(factory_pattern_error(name, sources.get(name).cloned()));
+            if factory::is_pattern(name) {
+                patterns.push(factory_of(name, entry, sources.get(name).cloned())?);
+                continue;
             }
             let source = sources.get(name).cloned();
             let (entry, read_only) = without_read_only_key(name, entry, source.as_ref())?;
+            let (entry, schema) = contract::without_schema_key(name, &entry, source.as_ref())?;
             let spec = spec_from_entry(name, &entry, source, credentials)?;
             let dataset = registry.build(&spec, context)?;
+            let dataset = catalog.with_contract(name, dataset, schema)?;
             catalog.declared.insert(name.clone(), dataset);
             if read_only {
                 catalog.read_only.insert(name.clone());
             }
+        }
+        if !patterns.is_empty() {
+            catalog.factories =
+                Some(factory::Factories::new(patterns, credentials, registry, context)?);
         }
         Ok(catalog)
     }
@@ -193,7 +229,7 @@ impl DataCatalog {
 
     /// Whether `name` is declared in configuration (as opposed to in memory by default).
     pub fn is_declared(&self, name: &str) -> bool {
-        self.declared.contains_key(name)
+        self.declared.contains_key(name) || self.is_resolved(name)
     }
 
     /// The declared datasets, in the order they were declared.
@@ -205,6 +241,9 @@ impl DataCatalog {
     pub fn dataset(&self, name: &str) -> Arc<dyn Dataset> {
         if let Some(dataset) = self.declared.get(name) {
             return Arc::clone(dataset);
+        }
+        if let Some(dataset) = self.factory_dataset(name) {
+            return dataset;
         }
         if let Some(memory) = self.memory_read().get(name) {
             return Arc::clone(memory) as Arc<dyn Dataset>;
@@ -231,7 +270,7 @@ impl DataCatalog {
     /// Whether the catalog marks `name` `read_only: true` (a weir key: the data is only ever
     /// loaded, e.g. a real raw file that a generator node must never replace).
     pub fn is_read_only(&self, name: &str) -> bool {
-        self.read_only.contains(name)
+        self.read_only.contains(name) || self.is_factory_read_only(name)
     }
 
     /// Whether `name` has data to load.
@@ -272,17 +311,21 @@ fn without_read_only_key(
     }
 }
 
-/// The error for a dataset factory key such as `"{name}_raw"`.
-fn factory_pattern_error(name: &str, source_location: Option<SourceLocation>) -> CatalogError {
-    CatalogError::InvalidEntry {
-        dataset: name.to_owned(),
-        message: "dataset factories (catalog keys with `{...}` placeholders) are not supported yet"
-            .to_owned(),
-        source_location,
+/// The factory of a catalog key with `{`; a pattern weir cannot read is an error naming it.
+fn factory_of(
+    key: &str,
+    entry: &serde_json::Value,
+    source: Option<SourceLocation>,
+) -> Result<Factory, CatalogError> {
+    Factory::new(key, entry.clone(), source.clone()).map_err(|message| CatalogError::InvalidEntry {
+        dataset: key.to_owned(),
+        message: format!("invalid dataset factory pattern: {message}"),
+        source_location: source,
         hint: Some(
-            "declare each dataset by name, e.g. one `companies_raw:` entry per dataset".to_owned(),
+            "placeholders are `{name}` fields as in Kedro's dataset factories; write `{{` and `}}` for literal braces"
+                .to_owned(),
         ),
-    }
+    })
 }
 
 fn spec_from_entry(
@@ -406,37 +449,5 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.to_string().contains("`read_only` must be `true` or `false`"), "{error}");
-    }
-
-    #[test]
-    fn a_dataset_factory_key_is_refused_with_its_file() {
-        let entry = serde_json::json!({
-            "type": "pandas.ParquetDataset",
-            "filepath": "data/02_intermediate/{name}_split.parquet",
-        });
-        let entries = serde_json::Map::from_iter([("{name}_split".to_owned(), entry)]);
-        let at = SourceLocation::new("conf/local/catalog.yml", 1, 1);
-        let sources = HashMap::from([("{name}_split".to_owned(), at)]);
-        let context = DatasetContext {
-            project_root: std::path::PathBuf::from("/project"),
-            save_version: "2024-01-05T10.11.12.345Z".to_owned(),
-            load_versions: HashMap::new(),
-        };
-
-        let error = DataCatalog::from_config(
-            &entries,
-            &sources,
-            &serde_json::Map::new(),
-            &DatasetRegistry::with_builtins(),
-            &context,
-        )
-        .unwrap_err();
-
-        let text = error.to_string();
-        assert!(matches!(error, CatalogError::InvalidEntry { .. }), "{error:?}");
-        assert!(text.contains("`{name}_split`"), "{text}");
-        assert!(text.contains("conf/local/catalog.yml"), "{text}");
-        assert!(text.contains("dataset factories"), "{text}");
-        assert!(error.hint().unwrap().contains("declare each dataset by name"));
     }
 }

@@ -43,6 +43,47 @@ const BUILTINS: &[Builtin] = &[
         constructor: |spec, context| Ok(Arc::new(ParquetDataset::from_spec(spec, context)?)),
     },
     Builtin {
+        canonical: files::NdjsonDataset::TYPE_NAME,
+        short: Some("ndjson"),
+        kedro: &[],
+        kedro_plain: &[],
+        constructor: |spec, context| Ok(Arc::new(files::NdjsonDataset::from_spec(spec, context)?)),
+    },
+    Builtin {
+        // Kedro's pandas JSON dataset, which weir reads as JSON lines only (`lines: true`); it
+        // builds a `weir.NDJSONDataset` and has no weir name of its own.
+        canonical: "pandas.JSONDataset",
+        short: None,
+        kedro: &[],
+        kedro_plain: &["kedro_datasets.pandas.JSONDataset"],
+        constructor: |spec, context| {
+            Ok(Arc::new(files::NdjsonDataset::from_pandas_spec(spec, context)?))
+        },
+    },
+    Builtin {
+        canonical: files::ExcelDataset::TYPE_NAME,
+        short: Some("excel"),
+        kedro: &["pandas.ExcelDataset"],
+        kedro_plain: &[],
+        constructor: |spec, context| Ok(Arc::new(files::ExcelDataset::from_spec(spec, context)?)),
+    },
+    Builtin {
+        canonical: files::LazyPolarsDataset::TYPE_NAME,
+        short: Some("lazy"),
+        kedro: &["polars.LazyPolarsDataset"],
+        kedro_plain: &[],
+        constructor: |spec, context| {
+            Ok(Arc::new(files::LazyPolarsDataset::from_spec(spec, context)?))
+        },
+    },
+    Builtin {
+        canonical: files::IpcDataset::TYPE_NAME,
+        short: Some("ipc"),
+        kedro: &["pandas.FeatherDataset"],
+        kedro_plain: &["feather"],
+        constructor: |spec, context| Ok(Arc::new(files::IpcDataset::from_spec(spec, context)?)),
+    },
+    Builtin {
         canonical: JsonDataset::TYPE_NAME,
         short: Some("json"),
         kedro: &["json.JSONDataset"],
@@ -78,6 +119,20 @@ const BUILTINS: &[Builtin] = &[
         constructor: |spec, context| Ok(Arc::new(BinaryDataset::from_spec(spec, context)?)),
     },
     Builtin {
+        canonical: files::PlotDataset::TYPE_NAME,
+        short: Some("plot"),
+        kedro: &[],
+        kedro_plain: &[],
+        constructor: |spec, context| Ok(Arc::new(files::PlotDataset::from_spec(spec, context)?)),
+    },
+    Builtin {
+        canonical: files::MetricsDataset::TYPE_NAME,
+        short: Some("metrics"),
+        kedro: &["tracking.MetricsDataset"],
+        kedro_plain: &[],
+        constructor: |spec, context| Ok(Arc::new(files::MetricsDataset::from_spec(spec, context)?)),
+    },
+    Builtin {
         canonical: "weir.MemoryDataset",
         short: Some("memory"),
         kedro: &[],
@@ -90,6 +145,42 @@ const BUILTINS: &[Builtin] = &[
         kedro: &["polars.EagerPolarsDataset"],
         kedro_plain: &[],
         constructor: files::eager_polars_from_spec,
+    },
+    Builtin {
+        canonical: super::sql::SqlTableDataset::TYPE_NAME,
+        short: Some("sql_table"),
+        kedro: &["pandas.SQLTableDataset"],
+        kedro_plain: &[],
+        constructor: |spec, context| {
+            Ok(Arc::new(super::sql::SqlTableDataset::from_spec(spec, context)?))
+        },
+    },
+    Builtin {
+        canonical: super::sql::SqlQueryDataset::TYPE_NAME,
+        short: Some("sql_query"),
+        kedro: &["pandas.SQLQueryDataset"],
+        // Kedro's experimental Polars query dataset takes the same keys.
+        kedro_plain: &[
+            "polars.PolarsDatabaseDataset",
+            "kedro_datasets_experimental.polars.PolarsDatabaseDataset",
+        ],
+        constructor: |spec, context| {
+            Ok(Arc::new(super::sql::SqlQueryDataset::from_spec(spec, context)?))
+        },
+    },
+    Builtin {
+        canonical: super::partitioned::PartitionedDataset::TYPE_NAME,
+        short: Some("partitioned"),
+        kedro: &["partitions.PartitionedDataset"],
+        kedro_plain: &["PartitionedDataset", "kedro.io.PartitionedDataset"],
+        constructor: super::partitioned::partitioned_from_spec,
+    },
+    Builtin {
+        canonical: super::partitioned::IncrementalDataset::TYPE_NAME,
+        short: Some("incremental"),
+        kedro: &["partitions.IncrementalDataset"],
+        kedro_plain: &["IncrementalDataset", "kedro.io.IncrementalDataset"],
+        constructor: super::partitioned::incremental_from_spec,
     },
 ];
 
@@ -167,8 +258,8 @@ impl DatasetRegistry {
     }
 }
 
-/// Builds a memory dataset. Kedro's `data` key gives it a starting value; `copy_mode` is accepted
-/// and ignored because weir shares values instead of copying them.
+/// Builds a memory dataset. Kedro's `data` key gives it a starting value; `copy_mode` says
+/// whether readers share it (`assign`, the default) or get copies (see `memory::CopyMode`).
 fn memory_from_spec(
     spec: &DatasetSpec,
     _context: &DatasetContext,
@@ -193,7 +284,7 @@ fn memory_from_spec(
             MemoryDataset::with_payload(&spec.name, crate::data::Payload::Structured(data.clone()))
         }
     };
-    Ok(Arc::new(dataset))
+    Ok(Arc::new(dataset.with_copy_mode(super::memory::CopyMode::from_spec(spec)?)))
 }
 
 #[cfg(test)]
@@ -253,6 +344,47 @@ mod tests {
                 .unwrap_or_else(|error| panic!("{alias}: {error}"));
             assert_eq!(built.type_name(), canonical, "{alias}");
             assert_eq!(built.location().as_deref(), Some("data/x"), "{alias}");
+        }
+    }
+
+    #[test]
+    fn ndjson_ipc_excel_and_lazy_types_build_under_their_kedro_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = DatasetRegistry::with_builtins();
+        let cases = [
+            ("ndjson", json!({}), "weir.NDJSONDataset"),
+            ("pandas.JSONDataset", json!({"load_args": {"lines": true}}), "weir.NDJSONDataset"),
+            (
+                "kedro_datasets.pandas.JSONDataset",
+                json!({"save_args": {"orient": "records", "lines": true}}),
+                "weir.NDJSONDataset",
+            ),
+            ("ipc", json!({}), "weir.IPCDataset"),
+            ("feather", json!({}), "weir.IPCDataset"),
+            ("pandas.FeatherDataset", json!({}), "weir.IPCDataset"),
+            ("kedro_datasets.pandas.FeatherDataset", json!({}), "weir.IPCDataset"),
+            ("excel", json!({}), "weir.ExcelDataset"),
+            (
+                "pandas.ExcelDataset",
+                json!({"load_args": {"engine": "openpyxl"}}),
+                "weir.ExcelDataset",
+            ),
+            ("lazy", json!({"file_format": "csv"}), "weir.LazyPolarsDataset"),
+            (
+                "polars.LazyPolarsDataset",
+                json!({"file_format": "parquet"}),
+                "weir.LazyPolarsDataset",
+            ),
+            ("polars.EagerPolarsDataset", json!({"file_format": "ipc"}), "weir.IPCDataset"),
+            ("polars.EagerPolarsDataset", json!({"file_format": "feather"}), "weir.IPCDataset"),
+            ("polars.EagerPolarsDataset", json!({"file_format": "ndjson"}), "weir.NDJSONDataset"),
+        ];
+        for (alias, mut options, canonical) in cases {
+            options["filepath"] = json!("data/x");
+            let built = registry
+                .build(&spec(alias, options), &context(dir.path()))
+                .unwrap_or_else(|error| panic!("{alias}: {error}"));
+            assert_eq!(built.type_name(), canonical, "{alias}");
         }
     }
 

@@ -17,13 +17,18 @@
 //! that sorts after the timestamps (e.g. `latest`) would be taken as the newest. Hidden folders
 //! (names starting with `.`) are ignored.
 //!
-//! This module depends on nothing else in weir.
+//! Versions of remote data (`s3://...`) follow the same layout in the object store, found with
+//! one recursive listing of `<filepath>/` ([`list_remote_versions`]).
+//!
+//! This module uses `catalog::storage` only.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
+
+use super::storage::{RemoteError, RemoteLocation};
 
 /// The versions a dataset loads and saves in one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +118,25 @@ pub fn list_versions(base: &Path) -> io::Result<Vec<String>> {
     Ok(versions)
 }
 
+/// The versions present under the remote `base`, oldest first: the folders below it that hold
+/// an object named like `base`'s last segment. A missing `base` means no versions.
+pub fn list_remote_versions(base: &RemoteLocation) -> Result<Vec<String>, RemoteError> {
+    let Some(file_name) = base.file_name() else {
+        return Ok(Vec::new());
+    };
+    let mut versions: Vec<String> = base
+        .list()?
+        .into_iter()
+        .filter_map(|object| {
+            let (version, name) = object.key.split_once('/')?;
+            (name == file_name && !version.starts_with('.')).then(|| version.to_owned())
+        })
+        .collect();
+    versions.sort();
+    versions.dedup();
+    Ok(versions)
+}
+
 /// The newest version present under `base`, if any.
 pub fn latest_version(base: &Path) -> io::Result<Option<String>> {
     Ok(list_versions(base)?.pop())
@@ -171,6 +195,39 @@ mod tests {
         assert_eq!(versions, vec!["2024-01-01T00.00.00.000Z", "2024-01-02T00.00.00.000Z"]);
         assert_eq!(latest_version(&base).unwrap().as_deref(), Some("2024-01-02T00.00.00.000Z"));
         assert_eq!(list_versions(&dir.path().join("missing")).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn remote_versions_are_the_folders_holding_the_file() {
+        use super::super::storage::{Location, resolve_location};
+        let spec = super::super::DatasetSpec {
+            name: "model".to_owned(),
+            type_name: "artefact".to_owned(),
+            options: serde_json::Map::new(),
+            credentials: None,
+            source: None,
+        };
+        let context = super::super::DatasetContext {
+            project_root: PathBuf::from("/project"),
+            save_version: "v".to_owned(),
+            load_versions: std::collections::HashMap::new(),
+        };
+        let Location::Remote(base) =
+            resolve_location(&spec, "memory://version-tests/model.pkl", &context).unwrap()
+        else {
+            panic!("memory:// is remote")
+        };
+        for key in [
+            "2024-01-02T00.00.00.000Z/model.pkl",
+            "2024-01-01T00.00.00.000Z/model.pkl",
+            "2024-01-03T00.00.00.000Z/other.pkl",
+            ".hidden/model.pkl",
+            "2024-01-04T00.00.00.000Z/deeper/model.pkl",
+        ] {
+            base.join(key).put(bytes::Bytes::from_static(b"x")).unwrap();
+        }
+        let versions = list_remote_versions(&base).unwrap();
+        assert_eq!(versions, vec!["2024-01-01T00.00.00.000Z", "2024-01-02T00.00.00.000Z"]);
     }
 
     #[test]

@@ -298,6 +298,6 @@ mod tests {
             assert!(!error.hint().unwrap().contains("/base"), "{error:?}");
         }
         let archive = ConfigError::ConfSourceIsFile { path: dir.path().join("conf.tar.gz") };
-        assert!(archive.hint().unwrap().contains("archives are not supported yet"));
+        assert!(archive.hint().unwrap().contains("command line unpacks `.tar.gz` archives"));
     }
 }

@@ -21,7 +21,8 @@
 //!   YAML 1.1.
 //! - Only the `globals:`, `runtime_params:` and `oc.env:` resolvers exist; Kedro's custom
 //!   resolvers (`custom_resolvers` in `settings.py`) have no equivalent yet.
-//! - Configuration is read from a local folder only, not from archives or remote storage.
+//! - The loader reads a local folder only; the command line unpacks `.tar.gz` archives given to
+//!   `--conf-source` into a temporary folder first. Zip archives and remote storage are not read.
 
 mod discover;
 mod expression;
@@ -308,8 +309,9 @@ impl Hinted for ConfigError {
     fn hint(&self) -> Option<String> {
         match self {
             ConfigError::ConfSourceIsFile { path } => Some(if is_archive(path) {
-                "archives are not supported yet as a configuration source; unpack it and point \
-                 `--conf-source` at the folder holding `base/`"
+                "the configuration loader reads folders: the project's command line unpacks \
+                 `.tar.gz` archives given to `--conf-source`; from code, unpack it and point \
+                 the loader at the folder holding `base/`"
                     .to_owned()
             } else {
                 "point `--conf-source` at the folder holding `base/` and `local/`".to_owned()

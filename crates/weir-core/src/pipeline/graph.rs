@@ -9,7 +9,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use super::{Node, PARAMS_PREFIX, Pipeline, PipelineError};
+use super::{
+    Node, PARAMS_PREFIX, Pipeline, PipelineError, TRANSCODING_SEPARATOR, is_parameter,
+    strip_transcoding,
+};
 use crate::error::close_matches;
 
 /// Which part of a pipeline to run; empty lists mean "no constraint".
@@ -44,6 +47,7 @@ impl Pipeline {
     pub fn validate(&self) -> Result<(), PipelineError> {
         self.check_names()?;
         self.check_arity()?;
+        self.check_transcoding()?;
         self.check_outputs()?;
         self.find_cycle().map_or(Ok(()), Err)
     }
@@ -86,6 +90,38 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Kedro's transcoding rules (`_transcode_split`, `_validate_transcoded_inputs_outputs`):
+    /// at most one `@` per name, and a dataset used with `@` is never also used without it.
+    fn check_transcoding(&self) -> Result<(), PipelineError> {
+        let names: BTreeSet<&str> = self
+            .nodes
+            .iter()
+            .flat_map(|node| node.inputs().iter().chain(node.outputs()))
+            .map(String::as_str)
+            .filter(|name| !is_parameter(name))
+            .collect();
+        if let Some(name) =
+            names.iter().find(|name| name.matches(TRANSCODING_SEPARATOR).count() > 1)
+        {
+            return Err(PipelineError::TranscodingSeparators((*name).to_owned()));
+        }
+        for name in &names {
+            let base = strip_transcoding(name);
+            if base != *name && names.contains(base) {
+                let transcoded = names
+                    .iter()
+                    .filter(|other| **other != base && strip_transcoding(other) == base)
+                    .map(|other| (*other).to_owned())
+                    .collect();
+                return Err(PipelineError::TranscodedWithoutSeparator {
+                    dataset: base.to_owned(),
+                    transcoded,
+                });
+            }
+        }
+        Ok(())
+    }
+
     fn check_outputs(&self) -> Result<(), PipelineError> {
         let mut writers: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for node in &self.nodes {
@@ -102,7 +138,18 @@ impl Pipeline {
                         dataset: output.clone(),
                     });
                 }
-                writers.entry(output).or_default().push(node.node_name().to_owned());
+                // Kedro's `Node._validate_inputs_dif_than_outputs`: "a node cannot have the
+                // same inputs and outputs even if they are transcoded".
+                let base = strip_transcoding(output);
+                if let Some(input) = node.inputs().iter().find(|i| strip_transcoding(i) == base) {
+                    return Err(PipelineError::TranscodedSelfLoop {
+                        node: node.node_name().to_owned(),
+                        input: input.clone(),
+                        output: output.clone(),
+                    });
+                }
+                // Kedro's `_validate_unique_outputs` counts transcoded names as their dataset.
+                writers.entry(base).or_default().push(node.node_name().to_owned());
             }
         }
         match writers.into_iter().find(|(_, nodes)| nodes.len() > 1) {
@@ -113,20 +160,23 @@ impl Pipeline {
         }
     }
 
-    /// For each node index, the indices of the nodes it reads from.
+    /// For each node index, the indices of the nodes it reads from. A transcoded name stands
+    /// for its dataset, so the writer of `t@polars` is upstream of the readers of `t@lazy`.
     fn upstream_indices(&self) -> Vec<BTreeSet<usize>> {
         let producer: HashMap<&str, usize> = self
             .nodes
             .iter()
             .enumerate()
-            .flat_map(|(index, node)| node.outputs().iter().map(move |o| (o.as_str(), index)))
+            .flat_map(|(index, node)| {
+                node.outputs().iter().map(move |o| (strip_transcoding(o), index))
+            })
             .collect();
         self.nodes
             .iter()
             .map(|node| {
                 node.inputs()
                     .iter()
-                    .filter_map(|input| producer.get(input.as_str()).copied())
+                    .filter_map(|input| producer.get(strip_transcoding(input)).copied())
                     .collect()
             })
             .collect()
@@ -182,7 +232,10 @@ impl Pipeline {
         let mut datasets = Vec::new();
         for (position, writer) in order.iter().enumerate() {
             let reader = order[(position + 1) % order.len()];
-            let link = writer.outputs().iter().find(|output| reader.inputs().contains(output));
+            let link = writer.outputs().iter().find(|output| {
+                let base = strip_transcoding(output);
+                reader.inputs().iter().any(|input| strip_transcoding(input) == base)
+            });
             datasets.push(link.cloned().unwrap_or_default());
         }
         PipelineError::Cycle {
@@ -284,19 +337,24 @@ impl Pipeline {
         Ok(self.retain_indices(&reached))
     }
 
-    /// Nodes that read any of `datasets`, and everything downstream of them.
+    /// Nodes that read any of `datasets`, and everything downstream of them. A name without
+    /// `@` also selects the readers of its transcoded versions (Kedro's
+    /// `_get_nodes_with_inputs_transcode_compatible`).
     pub fn from_inputs(&self, datasets: &[String]) -> Result<Pipeline, PipelineError> {
-        check_known("datasets", datasets, &self.all_inputs())?;
-        let start: Vec<usize> =
-            self.indices_where(|node| node.inputs().iter().any(|input| datasets.contains(input)));
+        check_known("datasets", datasets, &with_transcoding_bases(self.all_inputs()))?;
+        let start: Vec<usize> = self.indices_where(|node| {
+            node.inputs().iter().any(|input| datasets.iter().any(|d| names_match(d, input)))
+        });
         Ok(self.retain_indices(&self.reach(&start, Direction::Downstream)))
     }
 
-    /// Nodes that write any of `datasets`, and everything upstream of them.
+    /// Nodes that write any of `datasets`, and everything upstream of them; transcoded names
+    /// are selected as in [`Pipeline::from_inputs`].
     pub fn to_outputs(&self, datasets: &[String]) -> Result<Pipeline, PipelineError> {
-        check_known("datasets", datasets, &self.all_outputs())?;
-        let start: Vec<usize> = self
-            .indices_where(|node| node.outputs().iter().any(|output| datasets.contains(output)));
+        check_known("datasets", datasets, &with_transcoding_bases(self.all_outputs()))?;
+        let start: Vec<usize> = self.indices_where(|node| {
+            node.outputs().iter().any(|output| datasets.iter().any(|d| names_match(d, output)))
+        });
         Ok(self.retain_indices(&self.reach(&start, Direction::Upstream)))
     }
 
@@ -381,6 +439,18 @@ impl Pipeline {
     }
 }
 
+/// `names` plus the dataset of each transcoded one (`t@lazy` adds `t`).
+fn with_transcoding_bases(names: BTreeSet<String>) -> BTreeSet<String> {
+    let bases: Vec<String> = names.iter().map(|name| strip_transcoding(name).to_owned()).collect();
+    names.into_iter().chain(bases).collect()
+}
+
+/// Whether a name given to a filter selects `name`: itself, or, given without `@`, any
+/// transcoded version of it.
+fn names_match(given: &str, name: &str) -> bool {
+    given == name || (strip_transcoding(given) == given && strip_transcoding(name) == given)
+}
+
 #[derive(Clone, Copy)]
 enum Direction {
     Upstream,
@@ -427,6 +497,7 @@ fn describe_filter(filter: &PipelineFilter) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Hinted;
     use crate::pipeline::node;
 
     fn identity(x: f64) -> f64 {
@@ -582,6 +653,94 @@ mod tests {
         };
         assert_eq!(names, ["aa"]);
         assert!(suggestions.contains(&"a".to_owned()));
+    }
+
+    /// `make` writes `table@polars`; `lazy_sum` reads `table@lazy`; `eager` reads
+    /// `table@polars` (Kedro's transcoding: one dataset `table`, two catalog entries).
+    fn transcoded() -> Pipeline {
+        Pipeline::new([
+            step("lazy_sum", &["table@lazy"], "total"),
+            step("eager", &["table@polars"], "report"),
+            step("make", &["raw"], "table@polars"),
+        ])
+    }
+
+    #[test]
+    fn the_writer_of_a_transcoded_dataset_runs_before_its_readers() {
+        // Kedro's `node_dependencies` strips the transcoding: `lazy_sum` depends on `make`
+        // although the names differ, so without the rule it would sort first by name.
+        let pipeline = transcoded();
+        let levels: Vec<Vec<&str>> = pipeline
+            .levels()
+            .iter()
+            .map(|level| level.iter().map(|n| n.node_name()).collect())
+            .collect();
+        assert_eq!(levels, [vec!["make"], vec!["eager", "lazy_sum"]]);
+        assert!(transcoded().validate().is_ok());
+    }
+
+    #[test]
+    fn transcoded_names_are_reported_as_kedro_reports_them() {
+        // Kedro's `_remove_intermediates`: a dataset both written and read (under any
+        // version) is neither a free input nor a final output; other names keep their suffix.
+        let pipeline = transcoded();
+        assert_eq!(pipeline.inputs(), BTreeSet::from(["raw".to_owned()]));
+        assert_eq!(pipeline.outputs(), BTreeSet::from(["report".to_owned(), "total".to_owned()]));
+
+        let readers_only = Pipeline::new([step("lazy_sum", &["table@lazy"], "total")]);
+        assert_eq!(readers_only.inputs(), BTreeSet::from(["table@lazy".to_owned()]));
+        let writer_only = Pipeline::new([step("make", &["raw"], "table@polars")]);
+        assert_eq!(writer_only.outputs(), BTreeSet::from(["table@polars".to_owned()]));
+    }
+
+    #[test]
+    fn a_node_may_not_read_and_write_versions_of_one_dataset() {
+        let pipeline = Pipeline::new([step("both", &["table@lazy"], "table@polars")]);
+        let error = pipeline.validate().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "node `both` reads `table@lazy` and writes `table@polars`, two versions of dataset `table`"
+        );
+        assert!(error.hint().unwrap().contains("cannot read and write versions"));
+    }
+
+    #[test]
+    fn transcoding_rules_of_kedro_are_enforced() {
+        // Two writers of versions of one dataset (`_validate_unique_outputs`).
+        let pipeline = Pipeline::new([step("a", &["x"], "t@polars"), step("b", &["y"], "t@lazy")]);
+        assert_eq!(
+            pipeline.validate().unwrap_err().to_string(),
+            "dataset `t` is written by more than one node: `a`, `b`"
+        );
+        // Used with and without the separator (`_validate_transcoded_inputs_outputs`).
+        let pipeline = Pipeline::new([step("a", &["x"], "t@polars"), step("b", &["t"], "y")]);
+        assert_eq!(
+            pipeline.validate(),
+            Err(PipelineError::TranscodedWithoutSeparator {
+                dataset: "t".to_owned(),
+                transcoded: vec!["t@polars".to_owned()],
+            })
+        );
+        // More than one separator (`_transcode_split`).
+        let pipeline = Pipeline::new([step("a", &["x"], "t@a@b")]);
+        assert_eq!(
+            pipeline.validate(),
+            Err(PipelineError::TranscodingSeparators("t@a@b".to_owned()))
+        );
+    }
+
+    #[test]
+    fn filters_select_transcoded_versions_by_their_dataset() {
+        let pipeline = transcoded();
+        // A name without `@` selects every version; a full name only itself.
+        assert_eq!(names(&pipeline.from_inputs(&["table".into()]).unwrap()), ["eager", "lazy_sum"]);
+        assert_eq!(names(&pipeline.from_inputs(&["table@lazy".into()]).unwrap()), ["lazy_sum"]);
+        assert_eq!(names(&pipeline.to_outputs(&["total".into()]).unwrap()), ["make", "lazy_sum"]);
+        assert_eq!(names(&pipeline.to_outputs(&["table".into()]).unwrap()), ["make"]);
+        assert_eq!(
+            names(&pipeline.from_nodes(&["make".into()]).unwrap()),
+            ["make", "eager", "lazy_sum"]
+        );
     }
 
     #[test]

@@ -8,6 +8,16 @@
 //! - [`registry`]: the named pipelines a project hands to the CLI.
 //!
 //! A pipeline knows nothing about where data lives; it uses `data` and `error` only.
+//!
+//! # Transcoding
+//!
+//! As in Kedro, `table@polars` and `table@lazy` name two catalog entries (usually sharing a
+//! file) for one dataset `table`: the graph orders and validates by the name before the `@`
+//! ([`strip_transcoding`]), so the node writing `table@polars` runs before every node reading
+//! `table@lazy`. Kedro's rules hold: one `@` at most, a dataset used with `@` is never also
+//! named without it, a node may not read and write versions of the same dataset, and one
+//! node writes it. [`Pipeline::inputs`] and [`Pipeline::outputs`] keep the transcoded names,
+//! leaving out every version of a dataset that the pipeline both writes and reads.
 
 pub mod graph;
 pub mod namespace;
@@ -31,6 +41,14 @@ pub const PARAMS_PREFIX: &str = "params:";
 
 /// The input that receives every parameter at once.
 pub const ALL_PARAMETERS: &str = "parameters";
+
+/// The separator of transcoded names: `table@polars` and `table@lazy` are versions of `table`.
+pub const TRANSCODING_SEPARATOR: char = '@';
+
+/// The dataset a possibly transcoded name stands for: `table@lazy` → `table`.
+pub fn strip_transcoding(name: &str) -> &str {
+    name.split_once(TRANSCODING_SEPARATOR).map_or(name, |(base, _)| base)
+}
 
 /// Whether an input name refers to parameters rather than a dataset.
 pub fn is_parameter(name: &str) -> bool {
@@ -89,6 +107,33 @@ pub enum PipelineError {
         /// The dataset.
         dataset: String,
     },
+    /// A node reads one transcoded version of a dataset and writes another.
+    #[error(
+        "node `{node}` reads `{input}` and writes `{output}`, two versions of dataset `{}`",
+        strip_transcoding(.input)
+    )]
+    TranscodedSelfLoop {
+        /// The node.
+        node: String,
+        /// The version it reads.
+        input: String,
+        /// The version it writes.
+        output: String,
+    },
+    /// A dataset is used with transcoding (`table@polars`) and also without it (`table`).
+    #[error(
+        "dataset `{dataset}` is used with transcoding ({}) and also without the `@` separator",
+        quote_all(.transcoded)
+    )]
+    TranscodedWithoutSeparator {
+        /// The name before the `@`.
+        dataset: String,
+        /// The transcoded names in use.
+        transcoded: Vec<String>,
+    },
+    /// A name with more than one `@`.
+    #[error("dataset name `{0}` has more than one transcoding separator `@`")]
+    TranscodingSeparators(String),
     /// A node was given a name that is empty or a closure's internal path.
     #[error("node `{0}` needs a name")]
     Unnamed(String),
@@ -153,6 +198,16 @@ impl Hinted for PipelineError {
             PipelineError::Cycle { .. } | PipelineError::SelfLoop { .. } => Some(
                 "a node's output must not feed back into itself or its ancestors; write a new dataset name instead".to_owned(),
             ),
+            PipelineError::TranscodedSelfLoop { output, .. } => Some(format!(
+                "a node cannot read and write versions of one dataset; write a new dataset instead of `{output}`"
+            )),
+            PipelineError::TranscodedWithoutSeparator { dataset, .. } => Some(format!(
+                "name every use of `{dataset}` with a transcoding suffix (e.g. `{dataset}@polars`), or rename one of the datasets"
+            )),
+            PipelineError::TranscodingSeparators(name) => Some(format!(
+                "keep one `@`: the part after it names the version (e.g. `{}@lazy`)",
+                strip_transcoding(name)
+            )),
             PipelineError::Arity { .. } => {
                 Some("list exactly one name per function argument and per result".to_owned())
             }
@@ -209,16 +264,32 @@ impl Pipeline {
         self.nodes.iter().flat_map(|node| node.outputs().iter().cloned()).collect()
     }
 
-    /// Free inputs: read by some node and written by none (parameters included).
+    /// Free inputs: read by some node and written by none (parameters included). A
+    /// transcoded name counts as its dataset: `t@lazy` is no free input when a node writes
+    /// `t@polars` (Kedro's `Pipeline.inputs`).
     pub fn inputs(&self) -> BTreeSet<String> {
-        let outputs = self.all_outputs();
-        self.all_inputs().into_iter().filter(|name| !outputs.contains(name)).collect()
+        self.without_intermediates(self.all_inputs())
     }
 
-    /// Final outputs: written by some node and read by none.
+    /// Final outputs: written by some node and read by none, transcoding counted as in
+    /// [`Pipeline::inputs`].
     pub fn outputs(&self) -> BTreeSet<String> {
+        self.without_intermediates(self.all_outputs())
+    }
+
+    /// `names` without those whose dataset (the name before any `@`) is both read and written.
+    fn without_intermediates(&self, names: BTreeSet<String>) -> BTreeSet<String> {
         let inputs = self.all_inputs();
-        self.all_outputs().into_iter().filter(|name| !inputs.contains(name)).collect()
+        let outputs = self.all_outputs();
+        let read: BTreeSet<&str> = inputs.iter().map(|name| strip_transcoding(name)).collect();
+        let written: BTreeSet<&str> = outputs.iter().map(|name| strip_transcoding(name)).collect();
+        names
+            .into_iter()
+            .filter(|name| {
+                let base = strip_transcoding(name);
+                !(read.contains(base) && written.contains(base))
+            })
+            .collect()
     }
 
     /// Every dataset name the pipeline touches, parameters excluded.

@@ -132,6 +132,11 @@ impl ModularPipeline {
     /// Every name to remap must be used by the pipeline.
     fn check_names_exist(&self) -> Result<(), PipelineError> {
         let mut known = self.pipeline.datasets();
+        // A transcoded dataset (`t@polars`) is mapped by its name before the `@` (Kedro's
+        // `_validate_datasets_exist`).
+        let bases: Vec<String> =
+            known.iter().map(|name| super::strip_transcoding(name).to_owned()).collect();
+        known.extend(bases);
         known.extend(
             self.pipeline.all_inputs().into_iter().filter(|name| name.starts_with(PARAMS_PREFIX)),
         );
@@ -148,19 +153,26 @@ impl ModularPipeline {
 
     /// Inputs must be free inputs (not parameters); outputs must be produced by a node.
     fn check_inputs_and_outputs(&self) -> Result<(), PipelineError> {
-        let free_inputs = self.pipeline.inputs();
+        // Compared by the name before any `@`, as Kedro's `_validate_inputs_outputs` does.
+        let free_inputs: BTreeSet<String> = self
+            .pipeline
+            .inputs()
+            .iter()
+            .map(|name| super::strip_transcoding(name).to_owned())
+            .collect();
+        let base = |name: &String| super::strip_transcoding(name).to_owned();
         let invalid = |message: String| Err(PipelineError::ModularPipeline(message));
         if let Some(name) = self.inputs.keys().find(|name| super::is_parameter(name)) {
             return invalid(format!(
                 "`{name}` is a parameter: map it with `parameter`, not `input`"
             ));
         }
-        if let Some(name) = self.inputs.keys().find(|name| !free_inputs.contains(*name)) {
+        if let Some(name) = self.inputs.keys().find(|name| !free_inputs.contains(&base(name))) {
             return invalid(format!(
                 "`{name}` is written by a node of the pipeline, so it cannot be mapped as an input"
             ));
         }
-        if let Some(name) = self.outputs.keys().find(|name| free_inputs.contains(*name)) {
+        if let Some(name) = self.outputs.keys().find(|name| free_inputs.contains(&base(name))) {
             return invalid(format!(
                 "`{name}` is not written by any node, so it cannot be an output"
             ));
@@ -178,7 +190,8 @@ fn as_param(name: &str) -> String {
     }
 }
 
-/// Kedro's renaming rules, first match wins: mapped names, `parameters`, single parameters
+/// Kedro's renaming rules, first match wins: mapped names, `parameters`, transcoded names
+/// whose dataset is mapped (`t@polars` with `t` → `x` becomes `x@polars`), single parameters
 /// (prefixed inside `params:`), then datasets (prefixed).
 fn rename(name: &str, mapping: &BTreeMap<&str, &str>, namespace: Option<&str>) -> String {
     if let Some(new_name) = mapping.get(name) {
@@ -186,6 +199,12 @@ fn rename(name: &str, mapping: &BTreeMap<&str, &str>, namespace: Option<&str>) -
     }
     if name == ALL_PARAMETERS {
         return name.to_owned();
+    }
+    if let Some((base, suffix)) = name.split_once(super::TRANSCODING_SEPARATOR)
+        && let Some(new_base) = mapping.get(base)
+        && !name.starts_with(PARAMS_PREFIX)
+    {
+        return format!("{new_base}{}{suffix}", super::TRANSCODING_SEPARATOR);
     }
     let Some(namespace) = namespace else { return name.to_owned() };
     match name.strip_prefix(PARAMS_PREFIX) {
@@ -262,6 +281,26 @@ mod tests {
         let wiring = wiring(&europe);
         assert_eq!(wiring[0].1, strings(&["raw", "params:scale_eu"]));
         assert_eq!(wiring[1].2, strings(&["model_eu"]));
+    }
+
+    #[test]
+    fn a_mapped_dataset_renames_its_transcoded_versions() {
+        // Kedro's `_rename`: "if transcode base is mapped to a new name, update with new base".
+        let transcoded = Pipeline::new([
+            node(prepare, ["raw@csv", "params:scale"], "features@polars").name("prepare"),
+            node(fit, ["features@lazy", "parameters"], "model").name("fit"),
+        ]);
+        let europe = modular(transcoded)
+            .namespace("europe")
+            .inputs(["raw"])
+            .output("features", "features_eu")
+            .build()
+            .unwrap();
+        let wiring = wiring(&europe);
+        assert_eq!(wiring[0].1, strings(&["raw@csv", "params:europe.scale"]));
+        assert_eq!(wiring[0].2, strings(&["features_eu@polars"]));
+        assert_eq!(wiring[1].1, strings(&["features_eu@lazy", "parameters"]));
+        assert_eq!(wiring[1].2, strings(&["europe.model"]));
     }
 
     #[test]

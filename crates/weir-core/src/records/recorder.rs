@@ -5,10 +5,10 @@
 //! is logged as a warning and never fails the run: records describe work, they are not part
 //! of it.
 //!
-//! Metrics: the value of every structured dataset a run saves whose name contains `metric`,
-//! `report` or `score` (a classification report, a metrics dictionary) is kept with the run
-//! (up to 256 KiB of JSON each), so `weir runs diff` compares them even when the dataset's
-//! file has since been overwritten.
+//! Metrics: the value of every structured dataset a run saves whose type is
+//! `weir.MetricsDataset` or whose name contains `metric`, `report` or `score` (a classification
+//! report, a metrics dictionary) is kept with the run (up to 256 KiB of JSON each), so
+//! `weir runs diff` compares them even when the dataset's file has since been overwritten.
 //!
 //! Peak memory is the process's resident high-water mark (`VmHWM` in `/proc/self/status`),
 //! reset before each node through `/proc/self/clear_refs`, so it is the peak while that node
@@ -179,7 +179,9 @@ impl Hook for RunRecorder {
         let catalog = event.catalog;
         let record = self.dataset_record(catalog, event.dataset, event.node.node_name(), "save");
         warn_on_failure(self.store.record_dataset(self.run_id(), &record), "a save");
-        if is_metrics_name(event.dataset)
+        let metrics_type = catalog.dataset(event.dataset).type_name()
+            == crate::catalog::files::MetricsDataset::TYPE_NAME;
+        if (metrics_type || is_metrics_name(event.dataset))
             && matches!(event.data, Payload::Structured(_) | Payload::Object(_))
             && let Ok(value) = event.data.to_structured()
             && value.to_string().len() <= MAX_METRICS_BYTES

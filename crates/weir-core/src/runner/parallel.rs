@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use tracing::info;
 
 use crate::catalog::DataCatalog;
-use crate::pipeline::{Node, Pipeline};
+use crate::pipeline::{Node, Pipeline, strip_transcoding};
 
 use super::task::{self, TaskFailure};
 use super::{
@@ -172,16 +172,19 @@ impl<'p> Schedule<'p> {
         let producer: HashMap<&str, usize> = order
             .iter()
             .enumerate()
-            .flat_map(|(index, node)| node.outputs().iter().map(move |o| (o.as_str(), index)))
+            .flat_map(|(index, node)| {
+                node.outputs().iter().map(move |o| (strip_transcoding(o), index))
+            })
             .collect();
 
         let mut dependents = vec![Vec::new(); order.len()];
         let mut waiting_on = vec![0; order.len()];
         for (index, node) in order.iter().enumerate() {
+            // A transcoded input (`t@lazy`) waits for the writer of any version of `t`.
             let upstream: BTreeSet<usize> = node
                 .inputs()
                 .iter()
-                .filter_map(|input| producer.get(input.as_str()))
+                .filter_map(|input| producer.get(strip_transcoding(input)))
                 .copied()
                 .collect();
             waiting_on[index] = upstream.len();

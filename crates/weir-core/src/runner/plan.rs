@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use crate::catalog::DataCatalog;
 use crate::data::DataType;
-use crate::pipeline::{Node, Pipeline};
+use crate::pipeline::{Node, Pipeline, strip_transcoding};
 
 use super::RunError;
 
@@ -42,10 +42,19 @@ pub(crate) fn check(pipeline: &Pipeline, catalog: &DataCatalog) -> Result<(), Ru
 }
 
 /// Free inputs must be declared in the catalog or already hold data (parameters, injected
-/// inputs); an undeclared, empty one would only fail halfway through the run.
+/// inputs); an undeclared, empty one would only fail halfway through the run. So must a
+/// transcoded input whose own name no node writes (`t@lazy` when a node writes `t@polars`):
+/// versions of a dataset share data through the catalog, never in memory.
 fn check_free_inputs(pipeline: &Pipeline, catalog: &DataCatalog) -> Result<(), RunError> {
     let mut missing = Vec::new();
-    for input in pipeline.inputs() {
+    let written = pipeline.all_outputs();
+    let transcoded_reads = pipeline
+        .all_inputs()
+        .into_iter()
+        .filter(|input| !written.contains(input) && strip_transcoding(input) != input.as_str());
+    let inputs: std::collections::BTreeSet<String> =
+        pipeline.inputs().into_iter().chain(transcoded_reads).collect();
+    for input in inputs {
         if catalog.is_declared(&input) {
             continue;
         }
@@ -87,7 +96,12 @@ fn check_shared_files(pipeline: &Pipeline, catalog: &DataCatalog) -> Result<(), 
         }
     }
     for (location, datasets) in by_location {
-        if datasets.len() > 1 && datasets.iter().any(|name| written.contains(name)) {
+        // Transcoded versions of one dataset (`t@polars`, `t@lazy`) share their file on
+        // purpose; the graph orders the writer before the readers.
+        let one_dataset =
+            datasets.iter().all(|name| strip_transcoding(name) == strip_transcoding(&datasets[0]));
+        if datasets.len() > 1 && !one_dataset && datasets.iter().any(|name| written.contains(name))
+        {
             return Err(RunError::SharedLocation { location, datasets });
         }
     }

@@ -137,13 +137,15 @@ impl Dataset for CsvDataset {
     }
 
     fn load(&self) -> Result<Payload, CatalogError> {
-        let path = self.target.load_path()?;
-        let frame = self
-            .read
-            .clone()
-            .try_into_reader_with_file_path(Some(path))
-            .and_then(SerReader::finish)
-            .map_err(|error| self.target.load_error(error.to_string(), None))?;
+        // A remote file is parsed from memory; a local one is memory-mapped by Polars.
+        let read = if self.target.is_remote() {
+            let bytes = self.target.read_bytes()?;
+            self.read.clone().into_reader_with_file_handle(io::Cursor::new(bytes)).finish()
+        } else {
+            let path = self.target.load_path()?;
+            self.read.clone().try_into_reader_with_file_path(Some(path)).and_then(SerReader::finish)
+        };
+        let frame = read.map_err(|error| self.target.load_error(error.to_string(), None))?;
         Ok(Payload::Frame(frame))
     }
 

@@ -5,23 +5,30 @@
 //! | type | module | loads | saves |
 //! |---|---|---|---|
 //! | `weir.CSVDataset` | [`csv`] | a `DataFrame` | a `DataFrame` or `LazyFrame` |
-//! | `weir.ParquetDataset` | [`parquet`] | a `DataFrame` | a `DataFrame` or `LazyFrame` |
+//! | `weir.ParquetDataset` | [`parquet`] | a `DataFrame` (also a hive-partitioned folder) | a `DataFrame` or `LazyFrame` |
+//! | `weir.NDJSONDataset` | [`ndjson`] | a `DataFrame` | a `DataFrame` or `LazyFrame` |
+//! | `weir.IPCDataset` | [`ipc`] | a `DataFrame` | a `DataFrame` or `LazyFrame` |
+//! | `weir.ExcelDataset` | [`excel`] | a `DataFrame` | nothing (read only) |
+//! | `weir.LazyPolarsDataset` | [`lazy`] | a `LazyFrame` | a `LazyFrame` or `DataFrame`, streamed |
 //! | `weir.JSONDataset` | [`json`] | structured data | anything structured |
 //! | `weir.YAMLDataset` | [`yaml`] | structured data | anything structured |
 //! | `weir.TextDataset` | [`text`] | text | text |
 //! | `weir.ArtefactDataset` | [`artefact`] | an encoded artefact | a typed artefact or structured data |
 //! | `weir.BinaryDataset` | [`binary`] | bytes | bytes (an image, a PDF) |
+//! | `weir.PlotDataset` | [`plot`] | bytes (the PNG or SVG) | a [`Chart`], drawn as PNG and SVG |
+//! | `weir.MetricsDataset` | [`metrics`] | structured data | a flat map of names to numbers |
 //!
 //! Every type reads these entry keys: `type`, `filepath` (required), `load_args`, `save_args`,
-//! `fs_args`, `credentials`, `metadata` and `versioned`. `fs_args` and `credentials` are accepted
-//! for Kedro compatibility and unused for local files, except that an `encoding` under
-//! `fs_args.open_args_load`/`open_args_save` must be UTF-8. `metadata` is accepted and left in
+//! `fs_args`, `credentials`, `metadata` and `versioned`. A `filepath` may be a local path or an
+//! object-store URL (`s3://`, `gs://`, `az://`, `abfs://`, `memory://`, see [`storage`]);
+//! `credentials` and `fs_args` configure the object store and are unused for local files, except
+//! that an `encoding` under `fs_args.open_args_load`/`open_args_save` must be UTF-8. `metadata` is accepted and left in
 //! [`DatasetSpec::options`] for whoever wants it. Any other key is an error with a suggestion.
 //!
 //! # Limitations
 //!
-//! Local files only (see [`storage`]). Every save writes the whole file; there is
-//! no append mode.
+//! Every save writes the whole file; there is no append mode. A remote load downloads the whole
+//! object (see [`storage`]).
 //!
 //! This module uses `catalog`'s dataset, storage and version modules, `data` and `error`.
 
@@ -59,8 +66,15 @@ mod args;
 pub mod artefact;
 pub mod binary;
 pub mod csv;
+pub mod excel;
+mod hive;
+pub mod ipc;
 pub mod json;
+pub mod lazy;
+pub mod metrics;
+pub mod ndjson;
 pub mod parquet;
+pub mod plot;
 pub mod text;
 pub mod yaml;
 
@@ -71,7 +85,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::catalog::storage::{self, describe_chain};
+use crate::catalog::storage::{self, Location, RemoteLocation, describe_chain};
 use crate::catalog::version::{self, Versioning};
 use crate::catalog::{CatalogError, DataStamp, Dataset, DatasetContext, DatasetSpec};
 use crate::data::Payload;
@@ -81,8 +95,14 @@ pub(crate) use args::Args;
 pub use artefact::ArtefactDataset;
 pub use binary::BinaryDataset;
 pub use csv::CsvDataset;
+pub use excel::ExcelDataset;
+pub use ipc::IpcDataset;
 pub use json::JsonDataset;
+pub use lazy::LazyPolarsDataset;
+pub use metrics::MetricsDataset;
+pub use ndjson::NdjsonDataset;
 pub use parquet::ParquetDataset;
+pub use plot::{Chart, PlotDataset};
 pub use text::TextDataset;
 pub use yaml::YamlDataset;
 
@@ -151,16 +171,17 @@ impl<'a> FileEntry<'a> {
         let save_args = Args::section(spec, keys.type_name, "save_args", keys.save)?;
         check_fs_args(spec, keys.type_name)?;
 
-        let target = FileTarget::from_entry(&entry, keys.type_name, context)?;
-        if spec.credentials.is_some() {
+        let target = FileTarget::from_entry(&entry, spec, keys.type_name, context)?;
+        if spec.credentials.is_some() && !target.is_remote() {
             tracing::debug!(dataset = %spec.name, "credentials are not used for local files");
         }
         Ok(FileEntry { target, load_args, save_args, entry })
     }
 }
 
-/// `fs_args` configure Kedro's fsspec file systems; local files need none of it, but a
-/// non-UTF-8 `encoding` there would silently change what a Kedro project reads, so it is refused.
+/// `fs_args` configure Kedro's fsspec file systems: for remote data they reach the object store
+/// (checked there), local files need none of it; a non-UTF-8 `encoding` would silently change
+/// what a Kedro project reads, so it is refused everywhere.
 fn check_fs_args(spec: &DatasetSpec, type_name: &'static str) -> Result<(), CatalogError> {
     let fs_args = Args::section_unchecked(spec, type_name, "fs_args")?;
     if fs_args.is_empty() {
@@ -172,23 +193,29 @@ fn check_fs_args(spec: &DatasetSpec, type_name: &'static str) -> Result<(), Cata
             open_args.require_utf8(&["encoding"])?;
         }
     }
-    tracing::debug!(dataset = %spec.name, keys = ?fs_args.keys(), "fs_args ignored for local files");
+    tracing::debug!(dataset = %spec.name, keys = ?fs_args.keys(), "fs_args: only `open_args_*` apply to local files");
     Ok(())
 }
 
 /// Where a file dataset's data lives and which versions it loads and saves.
+///
+/// Every method works on local files and object stores alike, except [`FileTarget::load_path`]
+/// and [`FileTarget::save_path`], which need a local file: readers and writers that need a path
+/// use [`FileTarget::with_local_copy`] and [`FileTarget::write_via_local_path`] instead, which
+/// download to (or upload from) a temporary file when the data is remote.
 #[derive(Debug, Clone)]
 pub(crate) struct FileTarget {
     dataset: String,
     type_name: &'static str,
     filepath: String,
-    path: PathBuf,
+    location: Location,
     versioning: Option<Versioning>,
 }
 
 impl FileTarget {
     fn from_entry(
         entry: &Args<'_>,
+        spec: &DatasetSpec,
         type_name: &'static str,
         context: &DatasetContext,
     ) -> Result<Self, CatalogError> {
@@ -199,8 +226,12 @@ impl FileTarget {
                 Some(format!("add e.g. `filepath: data/01_raw/{dataset}` to the entry")),
             ));
         };
-        let path = storage::resolve_filepath(dataset, filepath, context)?;
-        if path.file_name().is_none() {
+        let location = storage::resolve_location(spec, filepath, context)?;
+        let has_file_name = match &location {
+            Location::Local(path) => path.file_name().is_some(),
+            Location::Remote(remote) => remote.file_name().is_some(),
+        };
+        if !has_file_name {
             let shown = storage::redact_url(filepath);
             return Err(
                 entry.error(format!("`filepath` `{shown}` does not end in a file name"), None)
@@ -213,7 +244,7 @@ impl FileTarget {
             dataset: dataset.to_owned(),
             type_name,
             filepath: storage::redact_url(filepath),
-            path,
+            location,
             versioning,
         })
     }
@@ -223,62 +254,122 @@ impl FileTarget {
         self.filepath.clone()
     }
 
+    /// Whether the data lives in an object store rather than on the local file system.
+    pub(crate) fn is_remote(&self) -> bool {
+        matches!(self.location, Location::Remote(_))
+    }
+
     /// The versions present, oldest first; empty for an unversioned dataset.
     pub(crate) fn versions(&self) -> Result<Vec<String>, CatalogError> {
         if self.versioning.is_none() {
             return Ok(Vec::new());
         }
-        version::list_versions(&self.path)
-            .map_err(|error| self.load_error(format!("cannot list the versions: {error}"), None))
+        let listed = match &self.location {
+            Location::Local(path) => {
+                version::list_versions(path).map_err(|error| error.to_string())
+            }
+            Location::Remote(remote) => {
+                version::list_remote_versions(remote).map_err(|error| error.to_string())
+            }
+        };
+        listed.map_err(|error| self.load_error(format!("cannot list the versions: {error}"), None))
     }
 
     /// Whether there is a file to load.
     pub(crate) fn exists(&self) -> Result<bool, CatalogError> {
         let Some(versioning) = &self.versioning else {
-            return Ok(self.path.is_file());
+            return self.is_file(&self.location);
         };
         if let Some(pinned) = &versioning.load {
-            return Ok(version::versioned_path(&self.path, pinned).is_file());
+            return self.is_file(&self.versioned(pinned));
         }
         Ok(!self.versions()?.is_empty())
     }
 
+    /// Whether `location` is a file (an object, for a remote location).
+    fn is_file(&self, location: &Location) -> Result<bool, CatalogError> {
+        match location {
+            Location::Local(path) => Ok(path.is_file()),
+            Location::Remote(remote) => match remote.head() {
+                Ok(found) => Ok(found.is_some()),
+                Err(error) => Err(self.load_error(error.to_string(), None)),
+            },
+        }
+    }
+
+    /// `<filepath>/<version>/<file name>`.
+    fn versioned(&self, version: &str) -> Location {
+        match &self.location {
+            Location::Local(path) => Location::Local(version::versioned_path(path, version)),
+            Location::Remote(remote) => {
+                let name = remote.file_name().unwrap_or_default();
+                Location::Remote(remote.join(version).join(name))
+            }
+        }
+    }
+
     /// The file a load would read now and its size and modification time; `None` when there
-    /// is nothing to load.
+    /// is nothing to load. For remote data the stamp's `path` is the URL.
     pub(crate) fn stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
         if !self.exists()? {
             return Ok(None);
         }
-        self.stamp_of(self.load_path()?)
+        let location = self.load_location()?;
+        self.stamp_of(&location)
     }
 
     /// The file this run's save wrote (this run's version for a versioned dataset), with its
     /// size and modification time; `None` when nothing was written there.
     pub(crate) fn saved_stamp(&self) -> Result<Option<DataStamp>, CatalogError> {
-        let path = match &self.versioning {
-            Some(versioning) => version::versioned_path(&self.path, &versioning.save),
-            None => self.path.clone(),
+        let location = match &self.versioning {
+            Some(versioning) => self.versioned(&versioning.save),
+            None => self.location.clone(),
         };
-        if !path.is_file() {
+        if !self.is_file(&location)? {
             return Ok(None);
         }
-        self.stamp_of(path)
+        self.stamp_of(&location)
     }
 
-    fn stamp_of(&self, path: PathBuf) -> Result<Option<DataStamp>, CatalogError> {
-        let metadata = std::fs::metadata(&path).map_err(|error| self.read_error(&path, &error))?;
-        let modified = metadata.modified().map_err(|error| self.read_error(&path, &error))?;
+    fn stamp_of(&self, location: &Location) -> Result<Option<DataStamp>, CatalogError> {
+        let (path, len, modified) = match location {
+            Location::Local(path) => {
+                let metadata =
+                    std::fs::metadata(path).map_err(|error| self.read_error(path, &error))?;
+                let modified =
+                    metadata.modified().map_err(|error| self.read_error(path, &error))?;
+                (path.clone(), metadata.len(), modified)
+            }
+            Location::Remote(remote) => {
+                let Some(info) =
+                    remote.head().map_err(|error| self.load_error(error.to_string(), None))?
+                else {
+                    return Ok(None);
+                };
+                (PathBuf::from(remote.url()), info.size, info.modified)
+            }
+        };
         let version = self.versioning.as_ref().and_then(|_| {
             let folder = path.parent()?.file_name()?;
             Some(folder.to_string_lossy().into_owned())
         });
-        Ok(Some(DataStamp { path, version, len: metadata.len(), modified }))
+        Ok(Some(DataStamp { path, version, len, modified }))
     }
 
-    /// The file to read: the `filepath`, the pinned version or the latest one.
+    /// The local file to read: the `filepath`, the pinned version or the latest one. Remote
+    /// data has no local path: use [`FileTarget::with_local_copy`] or
+    /// [`FileTarget::read_bytes`], which work everywhere.
     pub(crate) fn load_path(&self) -> Result<PathBuf, CatalogError> {
+        match self.load_location()? {
+            Location::Local(path) => Ok(path),
+            Location::Remote(remote) => Err(self.needs_local_file(&remote, "read")),
+        }
+    }
+
+    /// Where the data to load is: the `filepath`, the pinned version or the latest one.
+    pub(crate) fn load_location(&self) -> Result<Location, CatalogError> {
         let Some(versioning) = &self.versioning else {
-            return self.unversioned_load_path();
+            return self.unversioned_load_location();
         };
 
         let versions = self.versions()?;
@@ -292,15 +383,42 @@ impl FileTarget {
         };
 
         tracing::debug!(dataset = %self.dataset, version = %chosen, "loading version");
-        Ok(version::versioned_path(&self.path, &chosen))
+        Ok(self.versioned(&chosen))
     }
 
-    fn unversioned_load_path(&self) -> Result<PathBuf, CatalogError> {
-        if self.path.is_file() {
-            return Ok(self.path.clone());
+    fn needs_local_file(&self, remote: &RemoteLocation, what: &str) -> CatalogError {
+        let message = format!("`{}` cannot {what} `{}` directly", self.type_name, remote.url());
+        let hint = "this reader needs a local file: use `FileTarget::with_local_copy` / \
+                    `write_via_local_path` in the dataset, or a local `filepath`";
+        if what == "read" {
+            self.load_error(message, Some(hint.to_owned()))
+        } else {
+            self.save_error(message, Some(hint.to_owned()))
         }
-        if self.path.is_dir() {
-            let hint = if version::list_versions(&self.path).is_ok_and(|found| !found.is_empty()) {
+    }
+
+    /// The unversioned file to read. A remote object is not checked here: the read that
+    /// follows finds out in the same request (see [`FileTarget::remote_load_error`]).
+    fn unversioned_load_location(&self) -> Result<Location, CatalogError> {
+        match &self.location {
+            Location::Local(path) => self.unversioned_local_path(path).map(Location::Local),
+            Location::Remote(_) => Ok(self.location.clone()),
+        }
+    }
+
+    fn run_first_hint(&self) -> String {
+        format!(
+            "check `filepath` in the catalog entry, or run the pipeline that produces `{}` first",
+            self.dataset
+        )
+    }
+
+    fn unversioned_local_path(&self, path: &Path) -> Result<PathBuf, CatalogError> {
+        if path.is_file() {
+            return Ok(path.to_path_buf());
+        }
+        if path.is_dir() {
+            let hint = if version::list_versions(path).is_ok_and(|found| !found.is_empty()) {
                 "the folder holds saved versions: add `versioned: true` to the entry"
             } else {
                 "point `filepath` at a file"
@@ -309,22 +427,23 @@ impl FileTarget {
                 self.load_error("`filepath` is a folder, not a file", Some(hint.to_owned()))
             );
         }
-        Err(self.load_error(
-            format!("no file at `{}`", self.path.display()),
-            Some(format!(
-                "check `filepath` in the catalog entry, or run the pipeline that produces `{}` first",
-                self.dataset
-            )),
-        ))
+        Err(self
+            .load_error(format!("no file at `{}`", path.display()), Some(self.run_first_hint())))
     }
 
     fn no_versions_error(&self) -> CatalogError {
-        let message = if self.path.is_file() {
+        let is_plain_file = self.is_file(&self.location).unwrap_or(false);
+        let message = if is_plain_file {
             "the dataset is versioned but `filepath` is a plain file with no versions".to_owned()
         } else {
             "the dataset is versioned and no version has been saved yet".to_owned()
         };
-        let file_name = self.path.file_name().unwrap_or_default().to_string_lossy();
+        let file_name = match &self.location {
+            Location::Local(path) => {
+                path.file_name().unwrap_or_default().to_string_lossy().into_owned()
+            }
+            Location::Remote(remote) => remote.file_name().unwrap_or_default().to_owned(),
+        };
         self.load_error(
             message,
             Some(format!(
@@ -345,62 +464,185 @@ impl FileTarget {
         self.load_error(format!("version `{pinned}` does not exist"), Some(hint))
     }
 
-    /// The file to write: the `filepath`, or this run's version of it, which must not exist yet.
+    /// The local file to write: the `filepath`, or this run's version of it, which must not
+    /// exist yet. Remote data has no local path: use [`FileTarget::write`],
+    /// [`FileTarget::write_bytes`] or [`FileTarget::write_via_local_path`].
     pub(crate) fn save_path(&self) -> Result<PathBuf, CatalogError> {
+        match self.save_location()? {
+            Location::Local(path) => Ok(path),
+            Location::Remote(remote) => Err(self.needs_local_file(&remote, "write")),
+        }
+    }
+
+    /// Where to write: the `filepath`, or this run's version of it, which must not exist yet.
+    pub(crate) fn save_location(&self) -> Result<Location, CatalogError> {
         let Some(versioning) = &self.versioning else {
-            return Ok(self.path.clone());
+            return Ok(self.location.clone());
         };
 
-        if self.path.is_file() {
+        if self.is_file(&self.location)? {
             return Err(self.save_error(
                 "the dataset is versioned but `filepath` is an existing plain file",
                 Some("move or delete the unversioned file, or drop `versioned: true`".to_owned()),
             ));
         }
-        let path = version::versioned_path(&self.path, &versioning.save);
-        if path.exists() {
+        let location = self.versioned(&versioning.save);
+        let taken = match &location {
+            Location::Local(path) => path.exists(),
+            Location::Remote(_) => self.is_file(&location)?,
+        };
+        if taken {
             return Err(self.save_error(
-                format!("version `{}` already exists at `{}`", versioning.save, path.display()),
+                format!("version `{}` already exists at `{}`", versioning.save, location.display()),
                 Some(
                     "saved versions are never overwritten; run again to get a new version"
                         .to_owned(),
                 ),
             ));
         }
-        Ok(path)
+        Ok(location)
     }
 
     /// Reads the whole file to load.
     pub(crate) fn read_bytes(&self) -> Result<Vec<u8>, CatalogError> {
-        let path = self.load_path()?;
-        std::fs::read(&path).map_err(|error| self.read_error(&path, &error))
+        match self.load_location()? {
+            Location::Local(path) => {
+                std::fs::read(&path).map_err(|error| self.read_error(&path, &error))
+            }
+            Location::Remote(remote) => {
+                remote.get().map(Vec::from).map_err(|error| self.remote_load_error(&error))
+            }
+        }
     }
 
-    /// Opens the file to load.
+    /// Opens the file to load; remote data is downloaded first into a temporary file that is
+    /// removed once the returned handle is closed (on Unix, at once: the handle keeps it).
     pub(crate) fn open(&self) -> Result<File, CatalogError> {
-        let path = self.load_path()?;
-        File::open(&path).map_err(|error| self.read_error(&path, &error))
+        match self.load_location()? {
+            Location::Local(path) => {
+                File::open(&path).map_err(|error| self.read_error(&path, &error))
+            }
+            Location::Remote(remote) => {
+                let copy = self.download(&remote)?;
+                File::open(copy.path()).map_err(|error| self.read_error(copy.path(), &error))
+            }
+        }
+    }
+
+    /// Calls `read` with a local path holding the data to load: the file itself, or a
+    /// temporary download of a remote object (removed afterwards). For readers that need a path
+    /// (memory-mapped or lazy scans).
+    pub(crate) fn with_local_copy<T>(
+        &self,
+        read: impl FnOnce(&Path) -> Result<T, CatalogError>,
+    ) -> Result<T, CatalogError> {
+        match self.load_location()? {
+            Location::Local(path) => read(&path),
+            Location::Remote(remote) => {
+                let copy = self.download(&remote)?;
+                read(copy.path())
+            }
+        }
+    }
+
+    fn download(&self, remote: &RemoteLocation) -> Result<storage::TempFile, CatalogError> {
+        let name = remote.file_name().unwrap_or("data");
+        let copy = storage::TempFile::new(name).map_err(|error| {
+            self.load_error(format!("cannot create a temporary file: {error}"), None)
+        })?;
+        remote.download(copy.path()).map_err(|error| self.remote_load_error(&error))?;
+        Ok(copy)
+    }
+
+    fn remote_load_error(&self, error: &storage::RemoteError) -> CatalogError {
+        if !error.is_not_found() {
+            return self.load_error(error.to_string(), None);
+        }
+        let has_versions = match (&self.versioning, &self.location) {
+            (None, Location::Remote(remote)) => {
+                version::list_remote_versions(remote).is_ok_and(|found| !found.is_empty())
+            }
+            _ => false,
+        };
+        let hint = if has_versions {
+            "the folder holds saved versions: add `versioned: true` to the entry".to_owned()
+        } else {
+            self.run_first_hint()
+        };
+        self.load_error(error.to_string(), Some(hint))
     }
 
     fn read_error(&self, path: &Path, error: &io::Error) -> CatalogError {
         self.load_error(format!("cannot read `{}`: {error}", path.display()), None)
     }
 
-    /// Writes the file to save atomically with what `write` produces.
+    /// Writes the file to save atomically with what `write` produces. Remote data is written
+    /// to a local temporary file first and then uploaded as one object.
     pub(crate) fn write<F>(&self, write: F) -> Result<(), CatalogError>
     where
         F: FnOnce(&mut BufWriter<File>) -> io::Result<()>,
     {
-        let path = self.save_path()?;
-        storage::write_atomic(&path, write)
-            .map_err(|error| self.save_error(describe_chain(&error), None))?;
-        tracing::debug!(dataset = %self.dataset, path = %path.display(), "saved");
+        match self.save_location()? {
+            Location::Local(path) => {
+                storage::write_atomic(&path, write)
+                    .map_err(|error| self.save_error(describe_chain(&error), None))?;
+                tracing::debug!(dataset = %self.dataset, path = %path.display(), "saved");
+                Ok(())
+            }
+            Location::Remote(remote) => self.upload_via_temp(&remote, |path| {
+                let mut writer = BufWriter::new(File::create(path)?);
+                write(&mut writer)?;
+                io::Write::flush(&mut writer)
+            }),
+        }
+    }
+
+    /// Writes the file to save through a writer that needs a path (a streaming sink): `write`
+    /// gets a temporary path, and the file it leaves there replaces the target atomically
+    /// (renamed into place locally, uploaded as one object remotely).
+    pub(crate) fn write_via_local_path<F>(&self, write: F) -> Result<(), CatalogError>
+    where
+        F: FnOnce(&Path) -> io::Result<()>,
+    {
+        match self.save_location()? {
+            Location::Local(path) => {
+                storage::write_atomic_via_path(&path, write)
+                    .map_err(|error| self.save_error(describe_chain(&error), None))?;
+                tracing::debug!(dataset = %self.dataset, path = %path.display(), "saved");
+                Ok(())
+            }
+            Location::Remote(remote) => self.upload_via_temp(&remote, write),
+        }
+    }
+
+    fn upload_via_temp(
+        &self,
+        remote: &RemoteLocation,
+        write: impl FnOnce(&Path) -> io::Result<()>,
+    ) -> Result<(), CatalogError> {
+        let name = remote.file_name().unwrap_or("data");
+        let copy = storage::TempFile::new(name).map_err(|error| {
+            self.save_error(format!("cannot create a temporary file: {error}"), None)
+        })?;
+        write(copy.path())
+            .map_err(|error| self.save_error(format!("cannot write: {error}"), None))?;
+        remote.upload(copy.path()).map_err(|error| self.save_error(error.to_string(), None))?;
+        tracing::debug!(dataset = %self.dataset, url = %remote.url(), "saved");
         Ok(())
     }
 
     /// Writes `bytes` as the file to save, atomically.
     pub(crate) fn write_bytes(&self, bytes: &[u8]) -> Result<(), CatalogError> {
-        self.write(|writer| io::Write::write_all(writer, bytes))
+        match self.save_location()? {
+            Location::Local(_) => self.write(|writer| io::Write::write_all(writer, bytes)),
+            Location::Remote(remote) => {
+                remote
+                    .put(bytes::Bytes::copy_from_slice(bytes))
+                    .map_err(|error| self.save_error(error.to_string(), None))?;
+                tracing::debug!(dataset = %self.dataset, url = %remote.url(), "saved");
+                Ok(())
+            }
+        }
     }
 
     /// A load error for this dataset; a long `message` is cut (see [`MAX_MESSAGE_CHARS`]).
@@ -475,13 +717,13 @@ fn versioning(
     Ok(Some(Versioning { load: pinned.cloned(), save: context.save_version.clone() }))
 }
 
-/// Builds a Kedro `polars.EagerPolarsDataset` entry: its `file_format` key picks the CSV or
-/// Parquet dataset, which then reads the rest of the entry.
+/// Builds a Kedro `polars.EagerPolarsDataset` entry: its `file_format` key picks the CSV,
+/// Parquet, Arrow IPC or NDJSON dataset, which then reads the rest of the entry.
 pub fn eager_polars_from_spec(
     spec: &DatasetSpec,
     context: &DatasetContext,
 ) -> Result<Arc<dyn Dataset>, CatalogError> {
-    const SUPPORTED: &str = "`csv` or `parquet`";
+    const SUPPORTED: &str = "`csv`, `parquet`, `ipc` (or `feather`) or `ndjson`";
     let invalid = |message: String| CatalogError::InvalidEntry {
         dataset: spec.name.clone(),
         message,
@@ -506,6 +748,10 @@ pub fn eager_polars_from_spec(
         "parquet" => {
             Ok(Arc::new(ParquetDataset::with_extra_keys(spec, context, &["file_format"])?))
         }
+        "ipc" | "feather" => {
+            Ok(Arc::new(IpcDataset::with_extra_keys(spec, context, &["file_format"])?))
+        }
+        "ndjson" => Ok(Arc::new(NdjsonDataset::with_extra_keys(spec, context, &["file_format"])?)),
         _ => Err(invalid(format!(
             "`file_format` `{format}` is not supported; weir reads {SUPPORTED}"
         ))),

@@ -5,14 +5,20 @@
 //! (`zstd`, the default, `snappy`, `gzip`, `brotli`, `lz4`, or `uncompressed`/`none`/`null`),
 //! `row_group_size`, and `index` (`false` only: Polars frames have no index).
 //!
+//! A `filepath` that is a hive-partitioned folder (`key=value/.../*.parquet`) loads every file in
+//! it with the partition columns, and `save_args: {partition_by: [cols]}` (or pandas'
+//! `partition_cols`) writes such a folder, replacing the old one atomically: see [`super::hive`].
+//!
 //! # Limitations
 //!
-//! A single file per dataset: partitioned Parquet folders (`partition_cols`) are not written or
-//! read. Compression levels are the codecs' defaults.
+//! Compression levels are the codecs' defaults. Partitioned folders are local only.
 
 use std::io;
 
-use polars::prelude::{ParquetCompression, ParquetReader, ParquetWriter, SerReader};
+use polars::io::mmap::MmapBytesReader;
+use polars::prelude::{
+    DataFrame, ParquetCompression, ParquetReader, ParquetWriter, PolarsResult, SerReader,
+};
 use serde_json::Value;
 
 use crate::catalog::{CatalogError, Dataset, DatasetContext, DatasetSpec};
@@ -21,7 +27,8 @@ use crate::data::{DataKind, Payload};
 use super::{Args, EntryKeys, FileEntry, FileTarget, frame_of};
 
 const LOAD_KEYS: &[&str] = &["columns", "n_rows"];
-const SAVE_KEYS: &[&str] = &["compression", "row_group_size", "index"];
+const SAVE_KEYS: &[&str] =
+    &["compression", "row_group_size", "index", "partition_by", "partition_cols"];
 
 /// A Parquet file holding one table.
 #[derive(Debug)]
@@ -31,6 +38,8 @@ pub struct ParquetDataset {
     n_rows: Option<usize>,
     compression: ParquetCompression,
     row_group_size: Option<usize>,
+    /// Columns to partition a save by (a hive-partitioned folder); empty for one file.
+    partition_by: Vec<String>,
 }
 
 impl ParquetDataset {
@@ -70,8 +79,22 @@ impl ParquetDataset {
             n_rows: load_args.count(&["n_rows"])?,
             compression: compression(save_args)?,
             row_group_size: save_args.count(&["row_group_size"])?,
+            partition_by: save_args
+                .strings(&["partition_by", "partition_cols"])?
+                .unwrap_or_default(),
             target: entry.target,
         })
+    }
+}
+
+impl ParquetDataset {
+    /// Reads one Parquet file with the `load_args` applied.
+    fn read_from<R: MmapBytesReader>(&self, source: R) -> PolarsResult<DataFrame> {
+        let mut reader = ParquetReader::new(source).with_columns(self.columns.clone());
+        if let Some(n_rows) = self.n_rows {
+            reader = reader.with_slice(Some((0, n_rows)));
+        }
+        reader.finish()
     }
 }
 
@@ -81,17 +104,32 @@ impl Dataset for ParquetDataset {
     }
 
     fn load(&self) -> Result<Payload, CatalogError> {
-        let file = self.target.open()?;
-        let mut reader = ParquetReader::new(file).with_columns(self.columns.clone());
-        if let Some(n_rows) = self.n_rows {
-            reader = reader.with_slice(Some((0, n_rows)));
+        if let Some(folder) = super::hive::folder_to_load(&self.target)? {
+            let frame =
+                super::hive::load(&self.target, &folder, self.columns.as_deref(), self.n_rows)?;
+            return Ok(Payload::Frame(frame));
         }
-        let frame =
-            reader.finish().map_err(|error| self.target.load_error(error.to_string(), None))?;
+        // A remote file is read from memory; a local one through its file handle.
+        let read = if self.target.is_remote() {
+            self.read_from(io::Cursor::new(self.target.read_bytes()?))
+        } else {
+            self.read_from(self.target.open()?)
+        };
+        let frame = read.map_err(|error| self.target.load_error(error.to_string(), None))?;
         Ok(Payload::Frame(frame))
     }
 
     fn save(&self, payload: Payload) -> Result<(), CatalogError> {
+        if !self.partition_by.is_empty() {
+            let (compression, row_group_size) = (self.compression, self.row_group_size);
+            return super::hive::save(
+                &self.target,
+                payload,
+                &self.partition_by,
+                compression,
+                row_group_size,
+            );
+        }
         let mut frame = frame_of(&self.target, payload)?;
         self.target.write(|writer| {
             ParquetWriter::new(writer)
@@ -111,10 +149,29 @@ impl Dataset for ParquetDataset {
         matches!(kind, DataKind::Frame | DataKind::Lazy)
     }
 
-    delegate_to_file_target!();
+    // A partitioned folder is data too, so these look at folders as well as files.
+    fn exists(&self) -> Result<bool, CatalogError> {
+        super::hive::exists(&self.target)
+    }
+
+    fn location(&self) -> Option<String> {
+        Some(self.target.location())
+    }
+
+    fn versions(&self) -> Result<Vec<String>, CatalogError> {
+        super::hive::versions(&self.target)
+    }
+
+    fn stamp(&self) -> Result<Option<crate::catalog::DataStamp>, CatalogError> {
+        super::hive::stamp(&self.target)
+    }
+
+    fn saved_stamp(&self) -> Result<Option<crate::catalog::DataStamp>, CatalogError> {
+        super::hive::saved_stamp(&self.target)
+    }
 }
 
-fn compression(args: &Args<'_>) -> Result<ParquetCompression, CatalogError> {
+pub(crate) fn compression(args: &Args<'_>) -> Result<ParquetCompression, CatalogError> {
     let Some((name, value)) = args.get(&["compression"])? else {
         return Ok(ParquetCompression::default());
     };

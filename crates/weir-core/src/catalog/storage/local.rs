@@ -1,5 +1,4 @@
-//! Local storage helpers for file datasets: resolving a catalog `filepath` to a path on disk and
-//! writing files atomically.
+//! Local files: atomic writes through a temporary file renamed over the target.
 //!
 //! An atomic write goes into a hidden, uniquely named temporary file next to the target, is
 //! flushed and synced to disk, and is then renamed over the target. A reader therefore sees the
@@ -20,10 +19,6 @@
 //!
 //! # Limitations
 //!
-//! - Only local files. Remote URLs (`s3://`, `gs://`, `az://`, `http(s)://`, `ftp://`,
-//!   `memory://` ...) are rejected with a clear message until the object-store layer exists;
-//!   `file://` is accepted and stripped. The user-info part of a URL (`user:password@`) is never
-//!   shown: see [`redact_url`].
 //! - The rename is atomic on POSIX file systems when the temporary file and the target are on the
 //!   same file system, which holds because both live in the same folder. Network file systems may
 //!   give weaker guarantees.
@@ -31,21 +26,11 @@
 //!   process ends.
 //! - Only the permission bits are carried over to the new file, not the owner, group, ACLs or
 //!   extended attributes.
-//!
-//! This module uses `catalog::CatalogError` and `catalog::DatasetContext` only.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use super::{CatalogError, DatasetContext};
-
-/// URL schemes that need an object store, which this build does not have yet.
-const REMOTE_SCHEMES: &[&str] = &[
-    "s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "http", "https", "memory", "hdfs",
-    "webhdfs", "ftp", "sftp",
-];
 
 /// Marks the temporary files this module creates, so they are recognisable in a listing.
 const TEMP_SUFFIX: &str = ".weir-tmp";
@@ -138,70 +123,6 @@ pub fn describe_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// Turns a catalog `filepath` into a local path: strips `file://`, rejects remote URLs and
-/// resolves relative paths against the project root.
-pub fn resolve_filepath(
-    dataset: &str,
-    filepath: &str,
-    context: &DatasetContext,
-) -> Result<PathBuf, CatalogError> {
-    let local = match filepath.split_once("://") {
-        None => filepath,
-        Some(("file", rest)) => rest,
-        Some((scheme, _)) => return Err(remote_path_error(dataset, filepath, scheme)),
-    };
-
-    if local.is_empty() {
-        return Err(CatalogError::InvalidEntry {
-            dataset: dataset.to_owned(),
-            message: "`filepath` is empty".to_owned(),
-            source_location: None,
-            hint: Some("set `filepath` to a file, e.g. `data/01_raw/companies.csv`".to_owned()),
-        });
-    }
-
-    let path = Path::new(local);
-    if path.is_absolute() {
-        return Ok(path.to_path_buf());
-    }
-    Ok(context.project_root.join(path))
-}
-
-/// `filepath` with the user-info part of a URL (`user:password@` in `https://user:password@host/x`)
-/// replaced by `***`, so credentials never reach a message or a listing. Anything that is not a
-/// URL with user info is returned unchanged.
-pub fn redact_url(filepath: &str) -> String {
-    let Some((scheme, rest)) = filepath.split_once("://") else {
-        return filepath.to_owned();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let Some(at) = rest[..authority_end].rfind('@') else {
-        return filepath.to_owned();
-    };
-    format!("{scheme}://***@{}", &rest[at + 1..])
-}
-
-fn remote_path_error(dataset: &str, filepath: &str, scheme: &str) -> CatalogError {
-    let filepath = redact_url(filepath);
-    let known = REMOTE_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str());
-    let message = if known {
-        format!(
-            "`{filepath}` is on remote storage (`{scheme}://`), which this build of weir does not support"
-        )
-    } else {
-        format!("`{filepath}` uses the unknown protocol `{scheme}://`")
-    };
-    CatalogError::InvalidEntry {
-        dataset: dataset.to_owned(),
-        message,
-        source_location: None,
-        hint: Some(
-            "only local paths (relative to the project root, absolute, or `file://`) work for now"
-                .to_owned(),
-        ),
-    }
-}
-
 /// Writes `target` atomically with whatever `write` puts into the writer it is given.
 ///
 /// Parent folders are created. `write` may fail with any `io::Error` (wrap encoding errors with
@@ -244,6 +165,45 @@ where
 /// Writes `bytes` to `target` atomically.
 pub fn write_bytes_atomic(target: &Path, bytes: &[u8]) -> Result<(), StorageError> {
     write_atomic(target, |writer| writer.write_all(bytes))
+}
+
+/// Writes `target` atomically through a writer that needs a path rather than a `Write` (a
+/// streaming sink such as Polars' `sink_parquet`): `write` gets the path of an empty temporary
+/// file beside the target, may replace or fill it, and the result is renamed over `target`.
+pub fn write_atomic_via_path<F>(target: &Path, write: F) -> Result<(), StorageError>
+where
+    F: FnOnce(&Path) -> io::Result<()>,
+{
+    let target = &final_target(target)?;
+    let existing = existing_permissions(target)?;
+
+    let folder = parent_folder(target);
+    fs::create_dir_all(&folder)
+        .map_err(|source| StorageError::CreateFolder { path: folder.clone(), source })?;
+    remove_stale_temp_files(&folder, target);
+
+    let (file, temp) = create_temp_file(&folder, target)?;
+    drop(file);
+    let mut guard = TempGuard { path: temp, armed: true };
+
+    let written = write(&guard.path).and_then(|()| {
+        let file = File::open(&guard.path)?;
+        file.sync_all()?;
+        match &existing {
+            Some(permissions) => fs::set_permissions(&guard.path, permissions.clone()),
+            None => Ok(()),
+        }
+    });
+    if let Err(source) = written {
+        return Err(StorageError::Write { path: target.clone(), source });
+    }
+
+    fs::rename(&guard.path, target)
+        .map_err(|source| StorageError::Rename { path: target.clone(), source })?;
+    guard.armed = false;
+
+    sync_folder(&folder);
+    Ok(())
 }
 
 /// Whether `name` is one of the temporary files [`write_atomic`] creates.
@@ -412,14 +372,6 @@ impl Drop for TempGuard {
 mod tests {
     use super::*;
 
-    fn context(root: &Path) -> DatasetContext {
-        DatasetContext {
-            project_root: root.to_path_buf(),
-            save_version: "2024-01-05T10.11.12.345Z".to_owned(),
-            load_versions: std::collections::HashMap::new(),
-        }
-    }
-
     fn file_names(folder: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(folder)
             .unwrap()
@@ -427,29 +379,6 @@ mod tests {
             .collect();
         names.sort();
         names
-    }
-
-    #[test]
-    fn relative_paths_resolve_against_the_project_root() {
-        let ctx = context(Path::new("/project"));
-        let path = resolve_filepath("iris", "data/01_raw/iris.csv", &ctx).unwrap();
-        assert_eq!(path, Path::new("/project/data/01_raw/iris.csv"));
-        let absolute = resolve_filepath("iris", "/srv/iris.csv", &ctx).unwrap();
-        assert_eq!(absolute, Path::new("/srv/iris.csv"));
-        let url = resolve_filepath("iris", "file:///srv/iris.csv", &ctx).unwrap();
-        assert_eq!(url, Path::new("/srv/iris.csv"));
-    }
-
-    #[test]
-    fn remote_paths_are_rejected_with_the_dataset_name() {
-        let ctx = context(Path::new("/project"));
-        for filepath in ["s3://bucket/iris.csv", "gcs://b/x.parquet", "https://host/x.csv"] {
-            let error = resolve_filepath("iris", filepath, &ctx).unwrap_err();
-            let text = error.to_string();
-            assert!(text.contains("`iris`"), "{text}");
-            assert!(text.contains("remote storage"), "{text}");
-            assert!(text.contains("not support"), "{text}");
-        }
     }
 
     #[test]
@@ -493,40 +422,30 @@ mod tests {
     }
 
     #[test]
+    fn a_path_writer_replaces_the_target_and_a_failure_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out/data.bin");
+        write_atomic_via_path(&target, |path| File::create(path)?.write_all(b"first")).unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"first");
+
+        let error = write_atomic_via_path(&target, |path| {
+            File::create(path)?.write_all(b"half")?;
+            Err(io::Error::other("sink failed"))
+        })
+        .unwrap_err();
+
+        assert!(describe_chain(&error).contains("sink failed"));
+        assert_eq!(fs::read(&target).unwrap(), b"first");
+        assert_eq!(file_names(&dir.path().join("out")), vec!["data.bin"]);
+    }
+
+    #[test]
     fn temp_names_are_hidden_and_recognisable() {
         let dir = tempfile::tempdir().unwrap();
         let (_file, path) = create_temp_file(dir.path(), &dir.path().join("x.csv")).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         assert!(is_temp_file_name(&name), "{name}");
         assert!(name.starts_with(".x.csv."), "{name}");
-    }
-
-    #[test]
-    fn credentials_in_urls_are_redacted_in_messages() {
-        let ctx = context(Path::new("/project"));
-        let error = resolve_filepath("iris", "https://alice:S3cr3t@127.0.0.1:9/iris.csv", &ctx)
-            .unwrap_err();
-        let text = error.to_string();
-        assert!(!text.contains("S3cr3t"), "{text}");
-        assert!(!text.contains("alice"), "{text}");
-        assert!(text.contains("`https://***@127.0.0.1:9/iris.csv`"), "{text}");
-    }
-
-    #[test]
-    fn redaction_touches_only_the_user_info_of_urls() {
-        assert_eq!(redact_url("s3://key:secret@bucket/a@b.csv"), "s3://***@bucket/a@b.csv");
-        assert_eq!(redact_url("ftp://bob@host/x.csv"), "ftp://***@host/x.csv");
-        assert_eq!(redact_url("data/01_raw/a@b.csv"), "data/01_raw/a@b.csv");
-        assert_eq!(redact_url("https://host/path@x"), "https://host/path@x");
-    }
-
-    #[test]
-    fn ftp_sftp_and_webhdfs_count_as_remote_storage() {
-        let ctx = context(Path::new("/project"));
-        for filepath in ["ftp://host/x.csv", "sftp://host/x.csv", "webhdfs://host/x.csv"] {
-            let text = resolve_filepath("iris", filepath, &ctx).unwrap_err().to_string();
-            assert!(text.contains("remote storage"), "{text}");
-        }
     }
 
     #[cfg(unix)]
