@@ -301,6 +301,9 @@ fn every_format_round_trips_through_s3() {
 }
 
 #[test]
+#[ignore = "gcp-storage-emulator answers uploads without the ETag header object_store 0.13 \
+            requires, so saves fail against it; run with --ignored against a real bucket or \
+            another emulator"]
 fn every_format_round_trips_through_gcs() {
     let Some(endpoint) = service("WEIR_TEST_GCS_ENDPOINT") else { return };
     let bucket = bucket_name("formats");
