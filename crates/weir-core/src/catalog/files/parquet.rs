@@ -7,7 +7,7 @@
 //!
 //! A `filepath` that is a hive-partitioned folder (`key=value/.../*.parquet`) loads every file in
 //! it with the partition columns, and `save_args: {partition_by: [cols]}` (or pandas'
-//! `partition_cols`) writes such a folder, replacing the old one atomically: see [`super::hive`].
+//! `partition_cols`) writes such a folder, replacing the old one atomically: see `hive.rs`.
 //!
 //! # Limitations
 //!

@@ -17,7 +17,7 @@
 //!   load_args: {params: {year: 2020}}
 //! ```
 //!
-//! - `credentials.con` is the connection string (see [`connection`] for the accepted spellings
+//! - `credentials.con` is the connection string (see `sql/connection.rs` for the accepted spellings
 //!   and the TLS rules). It never appears in messages, logs, `Debug` output or
 //!   [`Dataset::location`], which shows e.g. `postgresql://***@127.0.0.1:5432/weir table iris`.
 //!   Other credential keys (`SQLAlchemy`'s `pool_size`...) are ignored.
@@ -25,18 +25,18 @@
 //!   always floats). `save_args`: `schema`, `if_exists` (`fail`, as in pandas and Kedro,
 //!   `replace` or `append`), `index` (`false` only: frames have no index), `chunksize` and
 //!   `method` (accepted and unused: every save is one transaction).
-//! - Query `load_args`: `params` (see [`params`]) and `coerce_float`. `filepath` is relative to
+//! - Query `load_args`: `params` (see `sql/params.rs`) and `coerce_float`. `filepath` is relative to
 //!   the project root and read at each load. `fs_args` and `execution_options` are accepted and
 //!   unused.
 //! - A save is one transaction: `replace` drops and recreates the table inside it, so a failure
-//!   leaves the old table. Column types follow [`types`].
+//!   leaves the old table. Column types follow `sql/types.rs`.
 //! - `exists` asks the database whether the table exists; a query dataset always exists. Neither
 //!   type has a [`Dataset::stamp`], so `--skip-unchanged` always reruns their readers.
 //!
 //! # Limitations
 //!
 //! - A connection is opened for every load, save and existence check; there is no pool.
-//! - No TLS for PostgreSQL (see [`connection`]); no other databases (`MySQL`, SQL Server...).
+//! - No TLS for PostgreSQL (see `sql/connection.rs`); no other databases (`MySQL`, SQL Server...).
 //! - Loads read the whole result into memory; there is no `chunksize` iteration.
 //! - Kedro's `load_args.index_col`, `parse_dates` and `dtype`, and `save_args.dtype` and
 //!   `index_label`, are not supported (refused with the supported keys listed).

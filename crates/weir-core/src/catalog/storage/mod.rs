@@ -8,7 +8,7 @@
 //! - `s3://bucket/key` (also `s3a://`), `gs://bucket/key` (also `gcs://`),
 //!   `az://container/path`, `abfs[s]://container@account.dfs.core.windows.net/path`: an object
 //!   store reached through the `object_store` crate ([`remote`]), with the entry's
-//!   `credentials` and `fs_args` ([`credentials`]);
+//!   `credentials` and `fs_args` (`storage/credentials.rs`);
 //! - `memory://any/key`: one in-memory object store shared by the whole process, handy in tests
 //!   and for data that need not outlive the run.
 //!
