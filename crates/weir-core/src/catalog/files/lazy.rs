@@ -14,7 +14,7 @@
 //! | format | `load_args` | `save_args` |
 //! |---|---|---|
 //! | `csv` | `separator`/`sep`, `has_header`, `skip_rows`/`skiprows`, `n_rows`, `infer_schema_length`, `try_parse_dates`, `null_values`, `quote_char`, `comment_prefix`, `encoding` (UTF-8) | `separator`/`sep`, `include_header`/`has_header`, `null_value`, `quote_char`, `float_precision`, `date_format`, `datetime_format`, `time_format` |
-//! | `parquet` | `n_rows`, `low_memory`, `use_statistics`, `rechunk`, `cache` | `compression` (as [`super::parquet`]), `row_group_size` |
+//! | `parquet` | `n_rows`, `low_memory`, `use_statistics`, `rechunk`, `cache` | `compression`, `compression_level` (as [`super::parquet`]), `row_group_size` |
 //! | `ipc` | `n_rows`, `rechunk`, `cache` | `compression` (as [`super::ipc`]), `compression_level` |
 //! | `ndjson` | `n_rows`, `infer_schema_length`, `low_memory`, `ignore_errors` | none |
 //!
@@ -99,7 +99,7 @@ impl Format {
             ),
             Format::Parquet => (
                 &["n_rows", "low_memory", "use_statistics", "rechunk", "cache"],
-                &["compression", "row_group_size"],
+                &["compression", "compression_level", "row_group_size"],
             ),
             Format::Ipc => (&["n_rows", "rechunk", "cache"], &["compression", "compression_level"]),
             Format::Ndjson => {
