@@ -311,3 +311,37 @@ fn a_factory_entry_that_does_not_build_stops_the_run_before_any_node() {
     assert!(outcome.stderr.contains("hint:"), "{}", outcome.stderr);
     assert!(!dir.path().join("data/primary").exists());
 }
+
+#[test]
+fn validate_checks_the_schema_of_factory_built_datasets() {
+    let catalog = CATALOG.replace(
+        "  filepath: data/01_raw/{name}.csv\n",
+        "  filepath: data/01_raw/{name}.csv\n  schema:\n    columns:\n      \
+         capacity: {dtype: int64, min: 1, max: 5}\n",
+    );
+    let dir = project(&catalog);
+
+    // shuttles.csv holds capacities 4, 6 and 5: the second row is above the maximum.
+    for args in [
+        vec!["catalog", "validate"],
+        vec!["catalog", "validate", "shuttles_raw"],
+        vec!["catalog", "validate", "--pipeline", "__default__"],
+    ] {
+        let outcome = weir(dir.path(), &args);
+        assert_eq!(outcome.code, 1, "{args:?}: {}{}", outcome.stdout, outcome.stderr);
+        let lines: Vec<&str> = outcome.stdout.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "shuttles_raw  violations  data/01_raw/shuttles.csv  1 violation",
+                "    column `capacity`: 1 row is above max 5 (e.g. row 1: 6)",
+            ],
+            "{args:?}"
+        );
+    }
+
+    write(dir.path(), "data/01_raw/shuttles.csv", "id,capacity\n1,4\n2,3\n3,5\n");
+    let outcome = weir(dir.path(), &["catalog", "validate"]);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert_eq!(outcome.stdout, "shuttles_raw  ok  data/01_raw/shuttles.csv  3 rows\n");
+}

@@ -143,9 +143,9 @@ fn render_json(listing: &[(String, Vec<Row>)]) -> String {
     text
 }
 
-/// `catalog validate`: checks the persisted data of datasets with a `schema:` against it,
-/// without running nodes. One line per dataset (`ok`, `violations`, `missing`, `error`), the
-/// violations indented below; exit code 1 when a dataset breaks its contract or cannot be read,
+/// `catalog validate`: checks the persisted data of datasets with a `schema:` (declared, or built
+/// by a dataset factory for a pipeline in scope) against it, without running nodes. One line
+/// per dataset (`ok`, `violations`, `missing`, `error`), the violations indented below; exit code 1 when a dataset breaks its contract or cannot be read,
 /// or when a dataset named on the command line has no data. Missing data of a dataset picked by
 /// default is reported but does not fail (outputs of a pipeline not yet run are missing).
 pub(crate) fn validate(
@@ -168,12 +168,12 @@ pub(crate) fn validate(
         },
         None => None,
     };
+    if let Err(code) = build_factory_datasets(&session, args) {
+        return code;
+    }
     let named = !args.datasets.is_empty();
-    let mut selected: Vec<String> = if named {
-        args.datasets.clone()
-    } else {
-        catalog.contracted().map(str::to_owned).collect()
-    };
+    let mut selected: Vec<String> =
+        if named { args.datasets.clone() } else { catalog.contracted() };
     if let Some(datasets) = &in_pipeline {
         if let Some(outside) = selected.iter().find(|name| named && !datasets.contains(name)) {
             report::print_message(
@@ -255,4 +255,32 @@ pub(crate) fn validate(
     }
     let code = super::print_stdout(&text);
     if failed { ExitCode::from(report::EXIT_NODE_FAILED) } else { code }
+}
+
+/// Builds the datasets that dataset factories give the pipelines in scope (and the datasets
+/// named on the command line), so that a factory's `schema:` is validated like a declared
+/// entry's.
+fn build_factory_datasets(
+    session: &Session,
+    args: &crate::cli::CatalogValidateArgs,
+) -> Result<(), ExitCode> {
+    let pipelines: Vec<String> = match &args.pipeline {
+        Some(name) => vec![name.clone()],
+        None => session.pipelines().names().map(str::to_owned).collect(),
+    };
+    for name in pipelines {
+        // `Session::pipeline` builds the datasets that dataset factories match.
+        if let Err(error) = session.pipeline(&name, &PipelineFilter::default()) {
+            return Err(report::fail(&error, EXIT_USAGE));
+        }
+    }
+    let catalog = session.catalog();
+    let matched = args
+        .datasets
+        .iter()
+        .filter(|name| catalog.matching_factory(name).is_some_and(|f| !f.is_catch_all()));
+    if let Err(error) = catalog.resolve(matched) {
+        return Err(report::fail(&weir_core::project::ProjectError::Catalog(error), EXIT_USAGE));
+    }
+    Ok(())
 }

@@ -1237,14 +1237,20 @@ impl DataCatalog {
         Ok(checked)
     }
 
-    /// The declared dataset `name` with its contract, when its entry has a `schema:`.
-    pub fn contract(&self, name: &str) -> Option<&Arc<ContractDataset>> {
-        self.contracts.get(name)
+    /// The dataset `name` with its contract, when its entry has a `schema:`: a declared entry,
+    /// or one a dataset factory built (see [`DataCatalog::resolve`]).
+    pub fn contract(&self, name: &str) -> Option<Arc<ContractDataset>> {
+        match self.contracts.get(name) {
+            Some(checked) => Some(Arc::clone(checked)),
+            None => self.factory_contract(name),
+        }
     }
 
-    /// The names of the declared datasets that have a `schema:`, in declaration order.
-    pub fn contracted(&self) -> impl Iterator<Item = &str> {
-        self.declared.keys().map(String::as_str).filter(|name| self.contracts.contains_key(*name))
+    /// The names of the datasets that have a `schema:`: the declared ones in declaration order,
+    /// then those built from factories so far.
+    pub fn contracted(&self) -> Vec<String> {
+        let declared = self.declared.keys().filter(|name| self.contracts.contains_key(*name));
+        declared.cloned().chain(self.factory_contracted()).collect()
     }
 }
 
@@ -1502,7 +1508,7 @@ mod tests {
         }});
         let catalog = catalog(folder.path(), &entries).unwrap();
         assert!(catalog.contract("iris_raw").is_some());
-        assert_eq!(catalog.contracted().collect::<Vec<_>>(), ["iris_raw"]);
+        assert_eq!(catalog.contracted(), ["iris_raw"]);
 
         let error = catalog.load("iris_raw").unwrap_err();
         let text = error.to_string();

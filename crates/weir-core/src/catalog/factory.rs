@@ -465,6 +465,8 @@ pub(super) struct Resolved {
     pub(super) matched: FactoryMatch,
     pub(super) read_only: bool,
     pub(super) failed: bool,
+    /// The dataset with its contract, when the factory's entry has a `schema:`.
+    pub(super) contract: Option<Arc<super::contract::ContractDataset>>,
 }
 
 /// Whether a name is a parameter input (`params:...` or `parameters`), which patterns never
@@ -542,6 +544,7 @@ impl DataCatalog {
             },
             read_only: false,
             failed: true,
+            contract: None,
         });
         let mut resolved_map = self.resolved_write();
         let entry = resolved_map.entry(name.to_owned()).or_insert(resolved);
@@ -551,6 +554,25 @@ impl DataCatalog {
     /// Whether a factory-built `name` is marked `read_only: true`.
     pub(super) fn is_factory_read_only(&self, name: &str) -> bool {
         self.resolved_read().get(name).is_some_and(|r| r.read_only)
+    }
+
+    /// The factory-built `name` with its contract, when it was built and its factory's entry
+    /// has a `schema:`.
+    pub(super) fn factory_contract(
+        &self,
+        name: &str,
+    ) -> Option<Arc<super::contract::ContractDataset>> {
+        self.resolved_read().get(name).and_then(|resolved| resolved.contract.clone())
+    }
+
+    /// The names of the factory-built datasets with a contract, in the order they were built.
+    pub(super) fn factory_contracted(&self) -> Vec<String> {
+        let resolved = self.resolved_read();
+        resolved
+            .iter()
+            .filter(|(_, r)| r.contract.is_some())
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     /// Whether `name` was built from a factory without error.
@@ -592,11 +614,13 @@ impl DataCatalog {
         )
         .map_err(wrap)?;
         let mut dataset = factories.registry.build(&spec, &factories.context).map_err(wrap)?;
+        let mut checked = None;
         if let Some(contract) = schema {
-            // Checked on load and save like a declared entry's; `catalog validate` lists
-            // declared entries only.
-            let checked = super::contract::ContractDataset::new(dataset, contract).map_err(wrap)?;
-            dataset = Arc::new(checked);
+            // Checked on load and save like a declared entry's, and by `catalog validate`.
+            let contracted =
+                Arc::new(super::contract::ContractDataset::new(dataset, contract).map_err(wrap)?);
+            dataset = Arc::clone(&contracted) as Arc<dyn Dataset>;
+            checked = Some(contracted);
         }
         if factory.is_catch_all() {
             tracing::debug!(
@@ -614,6 +638,7 @@ impl DataCatalog {
             },
             read_only,
             failed: false,
+            contract: checked,
         })
     }
 
