@@ -345,3 +345,38 @@ fn validate_checks_the_schema_of_factory_built_datasets() {
     assert_eq!(outcome.code, 0, "{}", outcome.stderr);
     assert_eq!(outcome.stdout, "shuttles_raw  ok  data/01_raw/shuttles.csv  3 rows\n");
 }
+
+/// The nodes `run --skip-unchanged --explain` ran, from its `ran <node> ...` lines.
+fn nodes_that_ran(stdout: &str) -> Vec<String> {
+    let mut ran: Vec<String> = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("ran "))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .map(str::to_owned)
+        .collect();
+    ran.sort();
+    ran
+}
+
+#[test]
+fn skip_unchanged_reruns_the_nodes_whose_factory_entry_changed() {
+    let dir = project(CATALOG);
+    let explain = ["run", "-q", "--skip-unchanged", "--explain"];
+    assert_eq!(weir(dir.path(), &["run", "-q"]).code, 0);
+    let outcome = weir(dir.path(), &explain);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert!(nodes_that_ran(&outcome.stdout).is_empty(), "{}", outcome.stdout);
+
+    // `primary.shuttles` comes from `{layer}.{name}`: moving its file changes the entry of the
+    // node writing it and of the node reading it, though the data stays the same.
+    let moved = CATALOG.replace("data/{layer}/{name}.csv", "data/{layer}/{name}_v2.csv");
+    write(dir.path(), "conf/base/catalog.yml", &moved);
+    let outcome = weir(dir.path(), &explain);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    assert_eq!(nodes_that_ran(&outcome.stdout), ["clean", "make_table"], "{}", outcome.stdout);
+    assert!(
+        outcome.stdout.contains("the catalog entry of `primary.shuttles` changed"),
+        "{}",
+        outcome.stdout
+    );
+}

@@ -10,7 +10,8 @@
 //! - an in-memory dataset made earlier in the run: the fingerprint of the node that made it
 //!   (its content follows from that node's inputs);
 //! - and, for every persisted input and output, a hash of its catalog entry (type, `filepath`,
-//!   `load_args`, `save_args`...), so a changed entry re-runs the nodes that read or write it.
+//!   `load_args`, `save_args`...; for a dataset a factory built, the pattern and the entry with
+//!   its placeholders filled), so a changed entry re-runs the nodes that read or write it.
 //!
 //! After a node saves a persisted output, the node's fingerprint, its inputs' fingerprints and
 //! the hash of the file written are recorded against the output's location. A later run with
@@ -123,11 +124,22 @@ impl Fingerprinter {
             inputs.insert(input.clone(), Value::String(self.dataset_fingerprint(input, catalog)));
         }
         for name in node.inputs().iter().chain(node.outputs()) {
-            if let Some(entry) = self.entries.get(name) {
-                inputs.insert(format!("{ENTRY_PREFIX}{name}"), Value::String(entry.clone()));
+            if let Some(entry) = self.entry_hash(name, catalog) {
+                inputs.insert(format!("{ENTRY_PREFIX}{name}"), Value::String(entry));
             }
         }
         inputs
+    }
+
+    /// The hash of `name`'s catalog entry: the declared one, or the entry a dataset factory
+    /// gave it (with the pattern, so a dataset moving to another pattern counts as a change).
+    fn entry_hash(&self, name: &str, catalog: &DataCatalog) -> Option<String> {
+        if let Some(entry) = self.entries.get(name) {
+            return Some(entry.clone());
+        }
+        let matched = catalog.factory_match(name)?;
+        let text = format!("{}\n{}", matched.pattern, matched.entry);
+        Some(blake3::hash(text.as_bytes()).to_hex().to_string())
     }
 
     fn dataset_fingerprint(&self, name: &str, catalog: &DataCatalog) -> String {
