@@ -18,7 +18,7 @@ cargo fmt --all --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "cargo test (with S3, GCS and PostgreSQL servers, Airflow, kfp and hadolint)"
+step "cargo test (with S3, GCS, Azure and PostgreSQL servers, Airflow, kfp and hadolint)"
 ./scripts/with-services.sh cargo test --workspace --locked
 
 step "browser test (weir viz in headless Chromium)"

@@ -181,6 +181,23 @@ fn package_then_run_anywhere_from_the_archive_or_a_folder() {
     assert!(elsewhere.join("data/08_reporting/classification_report.json").is_file());
     assert!(is_empty_dir(&tmp), "the unpacked configuration was not removed");
 
+    // The catalog and export commands read the archive the same way, from the same folder.
+    let (code, stdout, stderr) = run(Command::new(&binary)
+        .current_dir(&elsewhere)
+        .env("TMPDIR", &tmp)
+        .args(["catalog", "validate", "--conf-source"])
+        .arg(&archive));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "iris_raw  ok  data/01_raw/iris.csv  150 rows\n");
+    let (code, stdout, stderr) = run(Command::new(&binary)
+        .current_dir(&elsewhere)
+        .env("TMPDIR", &tmp)
+        .args(["export", "argo", "--image", "packiris:0.1.0", "--conf-source"])
+        .arg(&archive));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("kind: Workflow") && stdout.contains("packiris:0.1.0"), "{stdout}");
+    assert!(is_empty_dir(&tmp), "the unpacked configuration was not removed");
+
     // A folder works too (the project's own conf/, from a third folder).
     let third = work.path().join("third");
     copy_inputs(&root, &third);

@@ -21,7 +21,7 @@ use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
 
-use crate::cli::Command;
+use crate::cli::{CatalogCommand, Command, ConfigArgs, ExportTarget, VizCommand};
 use crate::report::{self, EXIT_USAGE};
 
 /// Configuration archives are small: more than this is refused as suspicious.
@@ -51,13 +51,33 @@ impl Drop for Cleanup {
     }
 }
 
-/// The `--conf-source` of the commands that read configuration, if one was given.
+/// Whether the command reads configuration and was given `--conf-source`.
 pub(crate) fn given(command: &Command) -> bool {
+    config_of(command).is_some_and(|config| config.conf_source.is_some())
+}
+
+/// The configuration arguments of `command`, for the commands that read the configuration.
+fn config_of(command: &Command) -> Option<&ConfigArgs> {
     match command {
-        Command::Run(args) => args.config.conf_source.is_some(),
-        Command::Serve(args) => args.config.conf_source.is_some(),
-        Command::Viz(args) => args.config.conf_source.is_some(),
-        _ => false,
+        Command::Run(args) => Some(&args.config),
+        Command::Serve(args) => Some(&args.config),
+        Command::Viz(args) => match &args.command {
+            Some(VizCommand::Export(export)) => Some(&export.config),
+            None => Some(&args.config),
+        },
+        Command::Catalog(catalog) => Some(match catalog {
+            CatalogCommand::List(args) => &args.config,
+            CatalogCommand::Describe(args) => &args.config,
+            CatalogCommand::Resolve(args) => &args.config,
+            CatalogCommand::Patterns(args) => &args.config,
+            CatalogCommand::Validate(args) => &args.config,
+        }),
+        Command::Export(args) => Some(match &args.target {
+            ExportTarget::Airflow(target) => &target.common.config,
+            ExportTarget::Argo(target) => &target.common.config,
+            ExportTarget::Kubeflow(target) => &target.common.config,
+        }),
+        Command::Pipeline(_) | Command::Runs(_) | Command::Package(_) | Command::Docker(_) => None,
     }
 }
 
