@@ -24,8 +24,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
 export WEIR_COURSE_DATA="${WEIR_COURSE_DATA:-$(cd "$repo/.." && pwd)/shared/data/course}"
 unset WEIR_PATH WEIR_PROJECT_DIR WEIR_ENV WEIR_RUNS_DB RUST_LOG
 
-step "cargo build -p weir-cli --bin weir"
-cargo build -p weir-cli --bin weir --locked
+step "the weir binary (as cargo test --workspace builds it)"
+# A no-op after the test step; `cargo build -p weir-cli` would resolve Polars' features for one
+# package and build it once more.
+cargo test --workspace --locked --no-run --quiet
 weir="$CARGO_TARGET_DIR/debug/weir"
 
 work=$(mktemp -d)
